@@ -1,0 +1,86 @@
+# GMS: the Global Memory Service on stock Linux.
+#   make          build bin/ and lib/
+#   make test     install what is missing, build, run the tests
+#   make demo     install what is missing, build, run a local 4-node cluster
+#   make bench    benchmarks (medians and ratios)
+#   make asan     the same build with ASan and UBSan, into build-asan/
+
+CC	?= cc
+OPT	?= -O2
+CFLAGS	+= $(OPT) $(SAN) -g -std=gnu11 -pthread \
+	   -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wpointer-arith -Wwrite-strings -Wno-missing-field-initializers
+CPPFLAGS += -I. -D_GNU_SOURCE
+LDLIBS	+= $(SAN) -levent -lsodium -lm -pthread
+
+B	?= build
+BIN	?= bin
+LIBDIR	?= lib
+
+DIR_SRCS  = directories/uid.c directories/pfd.c directories/gcd.c \
+	    directories/pod.c
+UTIL_SRCS = gms/log.c gms/xmalloc.c gms/proto.c gms/ctlmsg.c
+GMSD_SRCS = gms/gmsd.c gms/net.c gms/node.c gms/member.c gms/pages.c \
+	    gms/ctl.c
+CTL_SRCS  = gms/gmsctl.c
+
+DIR_OBJS  = $(DIR_SRCS:%.c=$(B)/%.o)
+UTIL_OBJS = $(UTIL_SRCS:%.c=$(B)/%.o)
+GMSD_OBJS = $(GMSD_SRCS:%.c=$(B)/%.o)
+CTL_OBJS  = $(CTL_SRCS:%.c=$(B)/%.o)
+
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+
+PROGS	= $(BIN)/gmsd $(BIN)/gmsctl
+LIBS	= $(LIBDIR)/libgmsdir.a $(LIBDIR)/libgmsutil.a
+
+.PHONY: all deps test demo bench asan clean
+all: $(PROGS) $(LIBS) $(UNIT_BINS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBDIR)/libgmsdir.a: $(DIR_OBJS)
+	@mkdir -p $(LIBDIR)
+	$(AR) rcs $@ $^
+$(LIBDIR)/libgmsutil.a: $(UTIL_OBJS)
+	@mkdir -p $(LIBDIR)
+	$(AR) rcs $@ $^
+
+$(BIN)/gmsd: $(GMSD_OBJS) $(LIBS)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $(GMSD_OBJS) $(LIBS) $(LDLIBS)
+$(BIN)/gmsctl: $(CTL_OBJS) $(LIBS)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $(CTL_OBJS) $(LIBS) $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+
+deps:
+	@sh experiments/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@tests/run
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@experiments/demo
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@experiments/bench
+
+asan:
+	@$(MAKE) --no-print-directory B=build-asan BIN=build-asan/bin \
+	    LIBDIR=build-asan/lib OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" all
+
+clean:
+	rm -rf build build-asan bin lib
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,381 @@
+/*
+ * proto.h: the GMS wire protocol between gmsd nodes.
+ *
+ * Every message is one UDP datagram: a fixed header, a body whose layout
+ * depends on the type, and a MAC over both under the cluster key.  All
+ * integers are in network byte order.  Decoding goes through a bounds-checked
+ * cursor; a datagram that fails any check is counted by reason and dropped.
+ *
+ * Bump PROTO_VERSION when anything below changes.
+ */
+#ifndef GMS_PROTO_H
+#define GMS_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "directories/pod.h"
+#include "directories/uid.h"
+
+#define PROTO_VERSION	1
+#define PROTO_MAGIC	0x474d		/* "GM" */
+
+#define PROTO_HDRLEN	24		/* bytes before the body */
+#define PROTO_MACLEN	16		/* bytes after the body */
+#define PROTO_KEYLEN	32		/* cluster key */
+#define PROTO_PAGE_MIN	1024		/* smallest page size, bytes */
+#define PROTO_PAGE_MAX	65536		/* largest page size, bytes */
+#define PROTO_MAXDGRAM	(PROTO_HDRLEN + 64 + PROTO_PAGE_MAX + PROTO_MACLEN)
+
+#define PROTO_MAX_ENTRIES 64		/* GCD entries in one update/handover */
+#define PROTO_MAX_LOADS	POD_MAX_MEMBERS	/* loads in one heartbeat ack */
+
+/*
+ * Header (24 bytes), then the body, then the MAC:
+ *
+ *  0               1               2               3
+ *  0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7
+ * +-------------------------------+---------------+---------------+
+ * |         magic "GM"            |    version    |     type      |
+ * +-------------------------------+---------------+---------------+
+ * |                          cluster id                           |
+ * +---------------------------------------------------------------+
+ * |                  sender node id (0 before join)               |
+ * +-------------------------------+-------------------------------+
+ * |            flags              |           reserved (0)        |
+ * +-------------------------------+-------------------------------+
+ * |                      request id (64 bits)                     |
+ * +                                                               +
+ * |                                                               |
+ * +---------------------------------------------------------------+
+ * |                    body (per type, below)                     |
+ * +---------------------------------------------------------------+
+ * |            MAC: keyed BLAKE2b-128 of all of the above         |
+ * +---------------------------------------------------------------+
+ *
+ * A request carries a fresh request id; its reply carries the same id and
+ * PROTO_FREPLY.  A forwarded getpage keeps the requester's id.
+ *
+ * A UID on the wire is 16 bytes: node (32), space (32), pgno (64).
+ */
+#define PROTO_FREPLY	0x0001		/* this is a reply */
+
+enum proto_type {
+	/* 0x01-0x1f: membership */
+	MSG_JOIN = 0x01,	/* node -> master */
+	MSG_JOIN_ACK = 0x02,	/* master -> node, reply */
+	MSG_POD = 0x03,		/* master -> every member */
+	MSG_HEARTBEAT = 0x04,	/* member -> master */
+	MSG_HEARTBEAT_ACK = 0x05, /* master -> member, reply */
+	MSG_LEAVE = 0x06,	/* member -> master: start my leave */
+	MSG_LEAVE_DONE = 0x07,	/* member -> master: my pages are handed off */
+	MSG_ACK = 0x08,		/* reply to POD, LEAVE, LEAVE_DONE, ... */
+
+	/* 0x20-0x3f: pages and the global cache directory */
+	MSG_GETPAGE = 0x20,	/* requester -> GCD node */
+	MSG_GETPAGE_FWD = 0x21,	/* GCD node -> holder */
+	MSG_PAGE = 0x22,	/* holder -> requester, reply */
+	MSG_MISS = 0x23,	/* GCD node or holder -> requester, reply */
+	MSG_PUTPAGE = 0x24,	/* node -> target */
+	MSG_DISCARD = 0x25,	/* node -> GCD node, GCD node -> holder */
+	MSG_GCD_UPDATE = 0x26,	/* node -> GCD node */
+	MSG_GCD_HANDOVER = 0x27, /* old GCD node -> new GCD node */
+};
+
+/* Status codes in JOIN_ACK and ACK. */
+enum proto_status {
+	ST_OK = 0,
+	ST_REFUSED = 1,		/* e.g. page size differs from the cluster's */
+	ST_FULL = 2,		/* cluster full, or no frame for a putpage */
+	ST_NOTMEMBER = 3,	/* sender is not in the POD */
+	ST_STALE = 4,		/* sender's POD differs from ours */
+};
+
+/*
+ * JOIN body (16 bytes):
+ * +---------------------------------------------------------------+
+ * |                 page size (bytes) the node expects            |
+ * +---------------------------------------------------------------+
+ * |                 frames the node offers (--mem)                |
+ * +---------------------------------------------------------------+
+ * |                 nonce (64 bits, random per start)             |
+ * +                                                               +
+ * +---------------------------------------------------------------+
+ */
+struct msg_join {
+	uint32_t	page_size;
+	uint32_t	nframes;
+	uint64_t	nonce;
+};
+
+/*
+ * JOIN_ACK body (20 bytes):
+ * +---------------+-----------------------------------------------+
+ * |    status     |                 reserved (0)                  |
+ * +---------------+-----------------------------------------------+
+ * |                      assigned node id                         |
+ * +---------------------------------------------------------------+
+ * |                   cluster page size (bytes)                   |
+ * +---------------------------------------------------------------+
+ * |                  heartbeat interval (ms)                      |
+ * +---------------------------------------------------------------+
+ * |                  master's node id                             |
+ * +---------------------------------------------------------------+
+ */
+struct msg_join_ack {
+	uint8_t		status;
+	uint32_t	node;
+	uint32_t	page_size;
+	uint32_t	heartbeat_ms;
+	uint32_t	master;
+};
+
+/*
+ * POD body (8 + 12 n + 256 bytes):
+ * +---------------------------------------------------------------+
+ * |                         POD version                           |
+ * +-------------------------------+-------------------------------+
+ * |       member count n          |      master's index           |
+ * +-------------------------------+-------------------------------+
+ * n times:
+ * +---------------------------------------------------------------+
+ * |                          node id                              |
+ * +---------------------------------------------------------------+
+ * |                     IPv4 address                              |
+ * +-------------------------------+-------------------------------+
+ * |           UDP port            |        member flags           |
+ * +-------------------------------+-------------------------------+
+ * then 256 bytes: bucket i -> index of the member owning it.
+ */
+struct msg_pod {
+	uint32_t		version;
+	uint16_t		nmembers;
+	uint16_t		master_idx;
+	struct pod_member	members[POD_MAX_MEMBERS];
+	uint8_t			buckets[POD_NBUCKETS];
+};
+
+/*
+ * HEARTBEAT body (16 bytes):
+ * +---------------------------------------------------------------+
+ * |                  POD version the sender has                   |
+ * +---------------------------------------------------------------+
+ * |                  free frames                                  |
+ * +---------------------------------------------------------------+
+ * |                  local pages                                  |
+ * +---------------------------------------------------------------+
+ * |                  global pages                                 |
+ * +---------------------------------------------------------------+
+ */
+struct msg_heartbeat {
+	uint32_t	pod_version;
+	uint32_t	nfree;
+	uint32_t	nlocal;
+	uint32_t	nglobal;
+};
+
+/*
+ * HEARTBEAT_ACK body (8 + 8 n bytes): the master's view of idle memory.
+ * +---------------------------------------------------------------+
+ * |                  master's POD version                         |
+ * +-------------------------------+-------------------------------+
+ * |            count n            |         reserved (0)          |
+ * +-------------------------------+-------------------------------+
+ * n times:
+ * +---------------------------------------------------------------+
+ * |                          node id                              |
+ * +---------------------------------------------------------------+
+ * |                       free frames                             |
+ * +---------------------------------------------------------------+
+ */
+struct msg_load {
+	uint32_t	node;
+	uint32_t	nfree;
+};
+struct msg_heartbeat_ack {
+	uint32_t	pod_version;
+	uint16_t	nloads;
+	struct msg_load	loads[PROTO_MAX_LOADS];
+};
+
+/*
+ * ACK body (8 bytes):
+ * +---------------+-----------------------------------------------+
+ * |    status     |                 reserved (0)                  |
+ * +---------------+-----------------------------------------------+
+ * |                  value (meaning per request)                  |
+ * +---------------------------------------------------------------+
+ * LEAVE/LEAVE_DONE are acked with ST_OK; POD acks carry the version.
+ */
+struct msg_ack {
+	uint8_t		status;
+	uint32_t	value;
+};
+
+/*
+ * LEAVE, LEAVE_DONE: empty bodies.
+ *
+ * GETPAGE body (24 bytes), GETPAGE_FWD body (24 bytes):
+ * +---------------------------------------------------------------+
+ * |                          UID (128 bits)                       |
+ * +                                                               +
+ * |                                                               |
+ * +                                                               +
+ * |                                                               |
+ * +---------------------------------------------------------------+
+ * |        requester node id (the original one, for a forward)    |
+ * +---------------------------------------------------------------+
+ * |        POD version the sender used                            |
+ * +---------------------------------------------------------------+
+ */
+struct msg_getpage {
+	struct uid	uid;
+	uint32_t	requester;
+	uint32_t	pod_version;
+};
+
+/*
+ * PAGE body (24 + page size bytes):
+ * +---------------------------------------------------------------+
+ * |                          UID (128 bits)                       |
+ * +                                                               +
+ * +---------------------------------------------------------------+
+ * |              page flags (PAGE_F*)                             |
+ * +---------------------------------------------------------------+
+ * |              age in ms when sent                              |
+ * +---------------------------------------------------------------+
+ * |                page contents (exactly the page size)          |
+ * +---------------------------------------------------------------+
+ */
+#define PAGE_FMOVED	0x0001	/* holder dropped its copy (private page) */
+#define PAGE_FSHARED	0x0002	/* a shared page */
+struct msg_page {
+	struct uid	uid;
+	uint32_t	flags;
+	uint32_t	age_ms;
+	const uint8_t	*data;	/* into the datagram; page size bytes */
+};
+
+/*
+ * MISS body (20 bytes):
+ * +---------------------------------------------------------------+
+ * |                          UID (128 bits)                       |
+ * +---------------------------------------------------------------+
+ * |              reason (MISS_*)                                  |
+ * +---------------------------------------------------------------+
+ */
+enum miss_reason {
+	MISS_NOENTRY = 0,	/* no GCD entry: the page is in no memory */
+	MISS_NOTHELD = 1,	/* the holder named by the GCD lacks it */
+	MISS_STALEPOD = 2,	/* the receiver does not own that partition */
+};
+struct msg_miss {
+	struct uid	uid;
+	uint32_t	reason;
+};
+
+/*
+ * PUTPAGE body: same layout as PAGE (flags PAGE_FSHARED only).  The target
+ * stores it as a global page and acks with ACK (ST_OK or ST_FULL).
+ *
+ * DISCARD body (20 bytes):
+ * +---------------------------------------------------------------+
+ * |                          UID (128 bits)                       |
+ * +---------------------------------------------------------------+
+ * |              DISCARD_F* flags                                 |
+ * +---------------------------------------------------------------+
+ */
+#define DISCARD_FHOLDER	0x0001	/* sent by the GCD node to a holder */
+struct msg_discard {
+	struct uid	uid;
+	uint32_t	flags;
+};
+
+/*
+ * GCD_UPDATE and GCD_HANDOVER bodies (4 + 24 n bytes):
+ * +-------------------------------+-------------------------------+
+ * |           count n             |         reserved (0)          |
+ * +-------------------------------+-------------------------------+
+ * n times:
+ * +---------------------------------------------------------------+
+ * |                          UID (128 bits)                       |
+ * +---------------------------------------------------------------+
+ * |                          holder node id                       |
+ * +---------------+-----------------------------------------------+
+ * |  op (GCD_OP*) |                 reserved (0)                  |
+ * +---------------+-----------------------------------------------+
+ */
+#define GCD_OPADD	1	/* holder now caches uid */
+#define GCD_OPREMOVE	2	/* holder no longer caches uid */
+struct msg_gcd_entry {
+	struct uid	uid;
+	uint32_t	holder;
+	uint8_t		op;
+};
+struct msg_gcd {
+	uint16_t		nentries;
+	struct msg_gcd_entry	entries[PROTO_MAX_ENTRIES];
+};
+
+/* A decoded message: the header fields and the body of its type. */
+struct msg {
+	uint8_t		type;
+	uint16_t	flags;
+	uint32_t	cluster;
+	uint32_t	sender;
+	uint64_t	reqid;
+	union {
+		struct msg_join			join;
+		struct msg_join_ack		join_ack;
+		struct msg_pod			pod;
+		struct msg_heartbeat		heartbeat;
+		struct msg_heartbeat_ack	heartbeat_ack;
+		struct msg_ack			ack;
+		struct msg_getpage		getpage;   /* and GETPAGE_FWD */
+		struct msg_page			page;      /* and PUTPAGE */
+		struct msg_miss			miss;
+		struct msg_discard		discard;
+		struct msg_gcd			gcd;       /* and GCD_HANDOVER */
+	} u;
+};
+
+/* Why a datagram was dropped; proto_decode returns one of these. */
+enum proto_err {
+	PE_OK = 0,
+	PE_SHORT,	/* shorter than header + MAC */
+	PE_MAGIC,	/* not a GMS datagram */
+	PE_VERSION,	/* another protocol version */
+	PE_CLUSTER,	/* another cluster id */
+	PE_MAC,		/* MAC does not verify under our key */
+	PE_TYPE,	/* unknown message type */
+	PE_LENGTH,	/* body length wrong for its type */
+	PE_VALUE,	/* a field out of range (count, flag, page size...) */
+	PE_NERR
+};
+
+struct proto_key {
+	uint8_t		k[PROTO_KEYLEN];
+};
+
+/* Derive the cluster key from a secret string (keyed BLAKE2b). */
+void		 proto_key_derive(struct proto_key *, const char *secret);
+const char	*proto_type_name(int type);	/* "GETPAGE", or "?" */
+const char	*proto_err_name(int err);	/* "bad-mac", ... */
+
+/*
+ * Encode m into buf (cap bytes) with its MAC.  page_size is the cluster's,
+ * used for PAGE and PUTPAGE.  Returns the datagram length, or 0 if m is
+ * invalid or does not fit.
+ */
+size_t		 proto_encode(uint8_t *buf, size_t cap, const struct proto_key *,
+		    uint32_t page_size, const struct msg *m);
+/*
+ * Check and decode one datagram.  cluster and page_size are ours: a datagram
+ * of another cluster, or a page of another size, is rejected.  On PE_OK, m
+ * is filled and m->u.page.data points into buf.
+ */
+int		 proto_decode(const uint8_t *buf, size_t len,
+		    const struct proto_key *, uint32_t cluster,
+		    uint32_t page_size, struct msg *m);
+
+#endif
