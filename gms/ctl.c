@@ -1,0 +1,489 @@
+/*
+ * ctl.c: the local control socket of gmsd (see ctlmsg.h for the framing).
+ *
+ * A Unix SOCK_SEQPACKET socket in gmsd's --dir.  Each connection may have
+ * several requests in flight (a GET waits for the network); a connection
+ * closed by its client lives on until its last request finishes, and the
+ * late replies go nowhere.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gms/ctlmsg.h"
+#include "gms/log.h"
+#include "gms/node.h"
+#include "gms/xmalloc.h"
+
+struct ctl_conn {
+	struct node	*n;
+	int		 fd;
+	struct event	*ev;
+	int		 refs;
+	int		 closed;
+};
+
+/* One request in flight: who asked and what. */
+struct ctl_req {
+	struct ctl_conn	*c;
+	uint8_t		 op;
+	uint32_t	 reqid;
+};
+
+static int		 ctl_fd = -1;
+static struct event	*ctl_ev;
+static char		 ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+void
+ctl_conn_hold(struct ctl_conn *c)
+{
+	c->refs++;
+}
+
+void
+ctl_conn_release(struct ctl_conn *c)
+{
+	if (--c->refs > 0)
+		return;
+	if (c->ev != NULL)
+		event_free(c->ev);
+	if (c->fd != -1)
+		close(c->fd);
+	free(c);
+}
+
+static void
+ctl_conn_close(struct ctl_conn *c)
+{
+	if (c->closed)
+		return;
+	c->closed = 1;
+	event_free(c->ev);
+	c->ev = NULL;
+	close(c->fd);
+	c->fd = -1;
+	ctl_conn_release(c);
+}
+
+void
+ctl_reply(struct ctl_conn *c, uint8_t op, uint32_t reqid, int status,
+    const void *payload, size_t len)
+{
+	static uint8_t	buf[CTL_MAXMSG];
+	struct ctl_hdr	h;
+	size_t		n;
+
+	if (c->closed)
+		return;
+	memset(&h, 0, sizeof h);
+	h.op = op;
+	h.status = (uint8_t)status;
+	h.reqid = reqid;
+	n = ctl_pack(buf, sizeof buf, &h, payload, len);
+	if (n == 0 || send(c->fd, buf, n, MSG_NOSIGNAL) < 0)
+		log_debug("control reply lost: %s", strerror(errno));
+}
+
+void
+ctl_replyf(struct ctl_conn *c, uint8_t op, uint32_t reqid, int status,
+    const char *fmt, ...)
+{
+	char	msg[512];
+	va_list	ap;
+	int	len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		len = 0;
+	if ((size_t)len >= sizeof msg)
+		len = sizeof msg - 1;
+	ctl_reply(c, op, reqid, status, msg, (size_t)len);
+}
+
+/* ---- status ----------------------------------------------------------- */
+
+struct sbuf {
+	char	*s;
+	size_t	 len, cap;
+};
+
+static void sb_printf(struct sbuf *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		b->cap = b->cap * 2 + (size_t)n;
+		b->s = xreallocarray(b->s, b->cap, 1);
+	}
+}
+
+static const char *
+ctl_state_name(enum node_state s)
+{
+	switch (s) {
+	case NS_JOINING:
+		return "joining";
+	case NS_MEMBER:
+		return "member";
+	case NS_LEAVING:
+		return "leaving";
+	case NS_GONE:
+		return "gone";
+	}
+	return "?";
+}
+
+static uint32_t
+ctl_load_of(struct node *n, uint32_t id)
+{
+	int	i;
+
+	for (i = 0; i < n->nloads; i++)
+		if (n->loads[i].node == id)
+			return n->loads[i].nfree;
+	return 0;
+}
+
+/* Counters as name/value pairs, shared by the text and JSON forms. */
+struct ctl_counter {
+	const char	*name;
+	uint64_t	 value;
+};
+
+static int
+ctl_counters(struct node *n, struct ctl_counter *c, int max)
+{
+	const struct net_stats	*ns = net_stats(n->net);
+	const struct node_stats	*s = &n->st;
+	uint64_t		 drops = 0;
+	int			 i, k = 0;
+
+#define C(nm, v) do { if (k < max) { c[k].name = nm; c[k].value = v; k++; } \
+} while (0)
+	for (i = 1; i < PE_NERR; i++)
+		drops += ns->drops[i];
+	C("puts", s->puts);
+	C("puts_failed", s->puts_failed);
+	C("evictions", s->put_evictions);
+	C("gets", s->gets);
+	C("get_local", s->get_local);
+	C("get_remote", s->get_remote);
+	C("get_miss", s->get_miss);
+	C("get_failed", s->get_failed);
+	C("discards", s->discards);
+	C("served_pages", s->served_pages);
+	C("served_misses", s->served_misses);
+	C("forwards", s->forwards);
+	C("gcd_updates", s->gcd_updates);
+	C("gcd_handed_over", s->handed_over);
+	C("gcd_taken_over", s->taken_over);
+	C("joins", s->joins);
+	C("leaves", s->leaves);
+	C("dead_nodes", s->dead_nodes);
+	C("bytes_sent", ns->bytes_sent);
+	C("bytes_recv", ns->bytes_recv);
+	C("retransmits", ns->retransmits);
+	C("timeouts", ns->timeouts);
+	C("dup_replayed", ns->dup_replayed);
+	C("send_errors", ns->send_errors);
+	C("drops", drops);
+	C("drop_stranger", ns->drop_stranger);
+	C("drop_unmatched", ns->drop_unmatched);
+	for (i = 1; i < PE_NERR; i++)
+		C(proto_err_name(i), ns->drops[i]);
+#undef C
+	return k;
+}
+
+static void
+ctl_status_json(struct node *n, struct sbuf *b)
+{
+	const struct net_stats	*ns = net_stats(n->net);
+	const struct pod_member	*pm;
+	struct ctl_counter	 c[64];
+	int			 i, k, first;
+
+	sb_printf(b, "{\"node\":%u,\"state\":\"%s\",\"master\":%u,"
+	    "\"is_master\":%s,\"cluster\":%u,\"page_size\":%u,"
+	    "\"udp_port\":%u,\"pod_version\":%u,"
+	    "\"frames\":%u,\"free\":%u,\"local\":%u,\"global\":%u,"
+	    "\"gcd_entries\":%zu,\"pending\":%zu,\"members\":[",
+	    n->id, ctl_state_name(n->state), n->master_id,
+	    n->is_master ? "true" : "false", n->cluster, n->page_size,
+	    net_port(n->net), pod_version(n->pod), n->nframes,
+	    pfd_nfree(n->pfd), pfd_count(n->pfd, PFD_LOCAL),
+	    pfd_count(n->pfd, PFD_GLOBAL), gcd_count(n->gcd),
+	    net_pending(n->net));
+	for (i = 0; i < pod_nmembers(n->pod); i++) {
+		pm = pod_member_at(n->pod, i);
+		sb_printf(b, "%s{\"id\":%u,\"addr\":\"%u.%u.%u.%u:%u\","
+		    "\"leaving\":%s,\"free\":%u}", i ? "," : "", pm->id,
+		    pm->addr >> 24, (pm->addr >> 16) & 255,
+		    (pm->addr >> 8) & 255, pm->addr & 255, pm->port,
+		    (pm->flags & POD_MLEAVING) ? "true" : "false",
+		    ctl_load_of(n, pm->id));
+	}
+	sb_printf(b, "],\"counters\":{");
+	k = ctl_counters(n, c, 64);
+	for (i = 0; i < k; i++)
+		sb_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "", c[i].name,
+		    c[i].value);
+	sb_printf(b, "},\"messages\":{");
+	for (first = 1, i = 0; i < 256; i++) {
+		if (ns->sent[i] == 0 && ns->recv[i] == 0)
+			continue;
+		sb_printf(b, "%s\"%s\":{\"sent\":%" PRIu64 ",\"recv\":%"
+		    PRIu64 "}", first ? "" : ",", proto_type_name(i),
+		    ns->sent[i], ns->recv[i]);
+		first = 0;
+	}
+	sb_printf(b, "}}\n");
+}
+
+static void
+ctl_status_text(struct node *n, struct sbuf *b)
+{
+	const struct net_stats	*ns = net_stats(n->net);
+	const struct pod_member	*pm;
+	struct ctl_counter	 c[64];
+	int			 i, k;
+
+	sb_printf(b, "node %u (%s%s), cluster %u, page size %u, "
+	    "UDP port %u\n", n->id, ctl_state_name(n->state),
+	    n->is_master ? ", master" : "", n->cluster, n->page_size,
+	    net_port(n->net));
+	sb_printf(b, "POD version %u, %d members:\n", pod_version(n->pod),
+	    pod_nmembers(n->pod));
+	for (i = 0; i < pod_nmembers(n->pod); i++) {
+		pm = pod_member_at(n->pod, i);
+		sb_printf(b, "  %-4u %u.%u.%u.%u:%-5u %s%s%s free %u\n",
+		    pm->id, pm->addr >> 24, (pm->addr >> 16) & 255,
+		    (pm->addr >> 8) & 255, pm->addr & 255, pm->port,
+		    pm->id == n->master_id ? "master " : "",
+		    pm->id == n->id ? "self " : "",
+		    (pm->flags & POD_MLEAVING) ? "leaving " : "",
+		    ctl_load_of(n, pm->id));
+	}
+	sb_printf(b, "frames %u: %u local, %u global, %u free; "
+	    "GCD entries %zu\n", n->nframes, pfd_count(n->pfd, PFD_LOCAL),
+	    pfd_count(n->pfd, PFD_GLOBAL), pfd_nfree(n->pfd),
+	    gcd_count(n->gcd));
+	sb_printf(b, "counters:");
+	k = ctl_counters(n, c, 64);
+	for (i = 0; i < k; i++)
+		sb_printf(b, "%s%s %" PRIu64, i % 6 ? ", " : "\n  ",
+		    c[i].name, c[i].value);
+	sb_printf(b, "\nmessages (sent/received):");
+	for (k = 0, i = 0; i < 256; i++) {
+		if (ns->sent[i] == 0 && ns->recv[i] == 0)
+			continue;
+		sb_printf(b, "%s%s %" PRIu64 "/%" PRIu64,
+		    k++ % 5 ? ", " : "\n  ", proto_type_name(i),
+		    ns->sent[i], ns->recv[i]);
+	}
+	sb_printf(b, "\n");
+}
+
+/* ---- requests --------------------------------------------------------- */
+
+static void
+ctl_page_done(struct node *n, int status, const uint8_t *page, void *arg)
+{
+	struct ctl_req	*r = arg;
+
+	if (status == 0 && r->op == CTL_GET)
+		ctl_reply(r->c, r->op, r->reqid, CTL_OK, page, n->page_size);
+	else if (status == 0)
+		ctl_reply(r->c, r->op, r->reqid, CTL_OK, NULL, 0);
+	else if (status == 1)
+		ctl_reply(r->c, r->op, r->reqid, CTL_MISS, NULL, 0);
+	else if (status == -1)
+		ctl_replyf(r->c, r->op, r->reqid, CTL_ERR,
+		    "no answer from the cluster (timed out)");
+	else if (status == -3)
+		ctl_replyf(r->c, r->op, r->reqid, CTL_ERR,
+		    "no other node to put the page to");
+	else
+		ctl_replyf(r->c, r->op, r->reqid, CTL_ERR,
+		    "refused by the target node (full or leaving)");
+	ctl_conn_release(r->c);
+	free(r);
+}
+
+static void
+ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p)
+{
+	struct node	*n = c->n;
+	struct ctl_req	*r;
+	struct uid	 uid;
+	struct sbuf	 b;
+	size_t		 want;
+
+	if (h->op == CTL_STATUS) {
+		memset(&b, 0, sizeof b);
+		b.cap = 4096;
+		b.s = xmalloc(b.cap);
+		if (h->status & CTL_FJSON)
+			ctl_status_json(n, &b);
+		else
+			ctl_status_text(n, &b);
+		ctl_reply(c, h->op, h->reqid, CTL_OK, b.s, b.len);
+		free(b.s);
+		return;
+	}
+	if (h->op == CTL_LEAVE) {
+		(void)member_leave(n, c, h->reqid);
+		return;
+	}
+	if (h->op != CTL_PUT && h->op != CTL_GET && h->op != CTL_DISCARD) {
+		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "unknown request %u",
+		    h->op);
+		return;
+	}
+	want = sizeof uid + (h->op == CTL_PUT ? n->page_size : 0);
+	if (h->len != want) {
+		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "request of %u bytes, "
+		    "expected %zu (page size %u)", h->len, want, n->page_size);
+		return;
+	}
+	if (n->state != NS_MEMBER) {
+		ctl_replyf(c, h->op, h->reqid, CTL_BUSY, "node is %s",
+		    ctl_state_name(n->state));
+		return;
+	}
+	memcpy(&uid, p, sizeof uid);
+	if (h->op == CTL_PUT && !uid_is_shared(&uid))
+		uid.node = n->id;	/* a private page is ours */
+	r = xcalloc(1, sizeof *r);
+	r->c = c;
+	r->op = h->op;
+	r->reqid = h->reqid;
+	ctl_conn_hold(c);
+	if (h->op == CTL_PUT)
+		pages_put(n, &uid, p + sizeof uid, ctl_page_done, r);
+	else if (h->op == CTL_GET)
+		pages_get(n, &uid, ctl_page_done, r);
+	else
+		pages_discard(n, &uid, ctl_page_done, r);
+}
+
+static void
+ctl_readable(evutil_socket_t fd, short what, void *arg)
+{
+	static uint8_t	 buf[CTL_MAXMSG];
+	struct ctl_conn	*c = arg;
+	struct ctl_hdr	 h;
+	const uint8_t	*p;
+	ssize_t		 len;
+
+	(void)what;
+	len = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+	if (len < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (len <= 0) {
+		ctl_conn_close(c);
+		return;
+	}
+	if (ctl_unpack(buf, (size_t)len, &h, &p) == -1) {
+		log_warnx("control client sent a malformed request");
+		ctl_conn_close(c);
+		return;
+	}
+	ctl_dispatch(c, &h, p);
+}
+
+static void
+ctl_accept(evutil_socket_t fd, short what, void *arg)
+{
+	struct node	*n = arg;
+	struct ctl_conn	*c;
+	int		 cfd;
+
+	(void)what;
+	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("accept on the control socket");
+		return;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->n = n;
+	c->fd = cfd;
+	c->refs = 1;
+	c->ev = event_new(n->base, cfd, EV_READ | EV_PERSIST, ctl_readable,
+	    c);
+	event_add(c->ev, NULL);
+}
+
+int
+ctl_listen(struct node *n, char *err, size_t errlen)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sun.sun_path, sizeof sun.sun_path, "%s/%s",
+	    n->dir, CTL_SOCKNAME) >= sizeof sun.sun_path) {
+		snprintf(err, errlen, "--dir %s is too long for a Unix "
+		    "socket path", n->dir);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	(void)unlink(sun.sun_path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0 ||
+	    listen(fd, 64) < 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", sun.sun_path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	(void)chmod(sun.sun_path, 0600);
+	snprintf(ctl_path, sizeof ctl_path, "%s", sun.sun_path);
+	ctl_fd = fd;
+	ctl_ev = event_new(n->base, fd, EV_READ | EV_PERSIST, ctl_accept, n);
+	event_add(ctl_ev, NULL);
+	return 0;
+}
+
+void
+ctl_close(struct node *n)
+{
+	(void)n;
+	if (ctl_fd == -1)
+		return;
+	event_free(ctl_ev);
+	close(ctl_fd);
+	(void)unlink(ctl_path);
+	ctl_fd = -1;
+}

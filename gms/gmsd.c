@@ -1,0 +1,367 @@
+/*
+ * gmsd: the Global Memory Service daemon, one per node.
+ *
+ * With no --master it starts a cluster and is its master; with
+ * --master HOST:PORT it registers with that master.  It holds up to --mem
+ * of pages for the cluster and serves getpage, putpage and discard.
+ */
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "gms/ctlmsg.h"
+#include "gms/log.h"
+#include "gms/node.h"
+
+#define GMSD_DEFAULT_MEM	(64ULL << 20)	/* --mem, bytes */
+#define GMSD_DEFAULT_PAGE	4096		/* --page-size, bytes */
+#define GMSD_DEFAULT_LISTEN	"127.0.0.1:7070"
+
+struct gmsd_opts {
+	const char	*listen;
+	const char	*master;
+	const char	*dir;
+	const char	*key_file;
+	uint64_t	 mem;
+	uint32_t	 page_size;
+	uint32_t	 cluster;
+	uint32_t	 heartbeat_ms;
+	int		 verbosity;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+"usage: gmsd [--listen HOST:PORT] [--master HOST:PORT] [--mem SIZE]\n"
+"            [--dir DIR] [--key-file FILE] [--cluster ID]\n"
+"            [--page-size BYTES] [--heartbeat MS] [-v] [-q]\n"
+"\n"
+"  --listen HOST:PORT  UDP address of this node (default %s;\n"
+"                      port 0 lets the kernel choose)\n"
+"  --master HOST:PORT  join the cluster whose master is there; without\n"
+"                      it this node starts a cluster and is its master\n"
+"  --mem SIZE          memory this node holds for the cluster, e.g. 64M\n"
+"  --dir DIR           control socket and state (default /tmp/gmsd-PORT)\n"
+"  --key-file FILE     the cluster's secret (or set GMS_KEY)\n"
+"  --cluster ID        cluster id, a number (default 1)\n"
+"  --page-size BYTES   page size: 4096 (default) or 8192 as in the paper;\n"
+"                      set on the master, joining nodes must agree\n"
+"  --heartbeat MS      heartbeat interval, set on the master (default %d)\n",
+	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS);
+	exit(2);
+}
+
+/* "64M", "1G", "4096", "512K" -> bytes; -1 on bad input. */
+static int
+parse_size(const char *s, uint64_t *out)
+{
+	char			*end;
+	unsigned long long	 v;
+	uint64_t		 mul = 1;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (toupper((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'K':
+		mul = 1ULL << 10;
+		break;
+	case 'M':
+		mul = 1ULL << 20;
+		break;
+	case 'G':
+		mul = 1ULL << 30;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' && end[1] != '\0' &&
+	    !(toupper((unsigned char)end[1]) == 'B' && end[2] == '\0'))
+		return -1;
+	if (v > UINT64_MAX / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+static int
+parse_u32(const char *s, uint32_t *out)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static void
+parse_opts(int argc, char **argv, struct gmsd_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "master", required_argument, NULL, 'm' },
+		{ "mem", required_argument, NULL, 'M' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "key-file", required_argument, NULL, 'k' },
+		{ "cluster", required_argument, NULL, 'c' },
+		{ "page-size", required_argument, NULL, 'p' },
+		{ "heartbeat", required_argument, NULL, 'b' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	ch;
+
+	memset(o, 0, sizeof *o);
+	o->listen = GMSD_DEFAULT_LISTEN;
+	o->mem = GMSD_DEFAULT_MEM;
+	o->page_size = GMSD_DEFAULT_PAGE;
+	o->cluster = 1;
+	o->heartbeat_ms = NODE_HEARTBEAT_MS;
+	o->verbosity = LOG_INFO;
+	while ((ch = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			o->listen = optarg;
+			break;
+		case 'm':
+			o->master = optarg;
+			break;
+		case 'M':
+			if (parse_size(optarg, &o->mem) == -1)
+				fatalx("--mem %s: not a size (try 64M or 1G)",
+				    optarg);
+			break;
+		case 'd':
+			o->dir = optarg;
+			break;
+		case 'k':
+			o->key_file = optarg;
+			break;
+		case 'c':
+			if (parse_u32(optarg, &o->cluster) == -1)
+				fatalx("--cluster %s: not a number", optarg);
+			break;
+		case 'p':
+			if (parse_u32(optarg, &o->page_size) == -1 ||
+			    o->page_size < PROTO_PAGE_MIN ||
+			    o->page_size > PROTO_PAGE_MAX ||
+			    (o->page_size & (o->page_size - 1)) != 0)
+				fatalx("--page-size %s: must be a power of two "
+				    "from %d to %d (4096 or 8192)", optarg,
+				    PROTO_PAGE_MIN, PROTO_PAGE_MAX);
+			break;
+		case 'b':
+			if (parse_u32(optarg, &o->heartbeat_ms) == -1 ||
+			    o->heartbeat_ms < 10 || o->heartbeat_ms > 60000)
+				fatalx("--heartbeat %s: milliseconds from 10 "
+				    "to 60000", optarg);
+			break;
+		case 'v':
+			o->verbosity = LOG_DEBUG;
+			break;
+		case 'q':
+			o->verbosity = LOG_QUIET;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc) {
+		log_warnx("unexpected argument '%s'", argv[optind]);
+		usage();
+	}
+}
+
+/* The cluster secret: --key-file, else $GMS_KEY. */
+static void
+load_key(const struct gmsd_opts *o, struct proto_key *key)
+{
+	char	 buf[1024];
+	FILE	*f;
+	size_t	 len;
+	const char *env = getenv("GMS_KEY");
+
+	if (o->key_file != NULL) {
+		if ((f = fopen(o->key_file, "r")) == NULL)
+			fatal("cannot read the key file %s", o->key_file);
+		len = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[len] = '\0';
+		while (len > 0 && isspace((unsigned char)buf[len - 1]))
+			buf[--len] = '\0';
+		if (len < 8)
+			fatalx("the key file %s holds %zu characters; a cluster "
+			    "key needs at least 8", o->key_file, len);
+		proto_key_derive(key, buf);
+		sodium_memzero(buf, sizeof buf);
+		return;
+	}
+	if (env == NULL)
+		fatalx("no cluster key: give --key-file FILE or set GMS_KEY "
+		    "(the same secret on every node)");
+	if (strlen(env) < 8)
+		fatalx("GMS_KEY holds %zu characters; a cluster key needs "
+		    "at least 8", strlen(env));
+	proto_key_derive(key, env);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct node	*n = arg;
+
+	(void)what;
+	log_info("signal %d: exiting", (int)sig);
+	event_base_loopexit(n->base, NULL);
+}
+
+static void
+write_file(const char *dir, const char *name, const char *fmt, unsigned v)
+{
+	char	 path[PATH_MAX];
+	FILE	*f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL) {
+		log_warn("cannot write %s", path);
+		return;
+	}
+	fprintf(f, fmt, v);
+	fclose(f);
+}
+
+static void
+setup_node(struct node *n, const struct gmsd_opts *o)
+{
+	struct net_cfg	cfg;
+	char		err[256], a[64];
+
+	if (sodium_init() < 0)
+		fatalx("libsodium failed to initialise");
+	load_key(o, &n->key);
+	n->cluster = o->cluster;
+	n->page_size = o->page_size;
+	n->heartbeat_ms = o->heartbeat_ms;
+	if (o->mem / o->page_size == 0 || o->mem / o->page_size > UINT32_MAX)
+		fatalx("--mem %llu bytes: must hold from 1 to 2^32 pages of "
+		    "%u bytes", (unsigned long long)o->mem, o->page_size);
+	n->nframes = (uint32_t)(o->mem / o->page_size);
+	if (getrandom(&n->nonce, sizeof n->nonce, 0) != sizeof n->nonce ||
+	    getrandom(&n->rand_state, sizeof n->rand_state, 0) !=
+	    sizeof n->rand_state)
+		fatal("getrandom");
+	n->rand_state |= 1;
+	n->started_ms = node_now_ms();
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.key = &n->key;
+	cfg.cluster = n->cluster;
+	cfg.page_size = n->page_size;
+	if (net_parse(o->listen, &cfg.bind, err, sizeof err) == -1)
+		fatalx("--listen: %s", err);
+	if (cfg.bind.sin_addr.s_addr == htonl(INADDR_ANY))
+		fatalx("--listen %s: give the address other nodes reach this "
+		    "node at, not 0.0.0.0", o->listen);
+	if (o->master != NULL &&
+	    net_parse(o->master, &n->master, err, sizeof err) == -1)
+		fatalx("--master: %s", err);
+	n->is_master = o->master == NULL;
+
+	n->base = event_base_new();
+	if (n->base == NULL)
+		fatalx("cannot create the event loop");
+	n->net = net_open(n->base, &cfg, node_recv, n, err, sizeof err);
+	if (n->net == NULL)
+		fatalx("%s", err);
+	n->self_addr = cfg.bind;
+	n->self_addr.sin_port = htons(net_port(n->net));
+	if (n->is_master)
+		n->master = n->self_addr;
+
+	if (o->dir != NULL)
+		snprintf(n->dir, sizeof n->dir, "%s", o->dir);
+	else
+		snprintf(n->dir, sizeof n->dir, "/tmp/gmsd-%u",
+		    net_port(n->net));
+	if (mkdir(n->dir, 0700) == -1 && errno != EEXIST)
+		fatal("cannot create --dir %s", n->dir);
+	if (ctl_listen(n, err, sizeof err) == -1)
+		fatalx("%s", err);
+
+	n->frames = mmap(NULL, (size_t)n->nframes * n->page_size,
+	    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (n->frames == MAP_FAILED)
+		fatal("cannot map %u frames of %u bytes", n->nframes,
+		    n->page_size);
+	n->pod = pod_create();
+	n->gcd = gcd_create();
+	n->pfd = pfd_create(n->nframes);
+	write_file(n->dir, "port", "%u\n", net_port(n->net));
+	write_file(n->dir, "pid", "%u\n", (unsigned)getpid());
+	log_info("listening on %s, %u frames of %u bytes, control socket "
+	    "%s/%s", net_fmt(&n->self_addr, a, sizeof a), n->nframes,
+	    n->page_size, n->dir, CTL_SOCKNAME);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct gmsd_opts	 o;
+	struct node		 n;
+	struct event		*sigint, *sigterm;
+
+	log_init("gmsd", LOG_INFO);
+	parse_opts(argc, argv, &o);
+	log_init("gmsd", o.verbosity);
+	signal(SIGPIPE, SIG_IGN);
+	memset(&n, 0, sizeof n);
+	setup_node(&n, &o);
+
+	sigint = evsignal_new(n.base, SIGINT, on_signal, &n);
+	sigterm = evsignal_new(n.base, SIGTERM, on_signal, &n);
+	evsignal_add(sigint, NULL);
+	evsignal_add(sigterm, NULL);
+	member_start(&n);
+	event_base_dispatch(n.base);
+
+	ctl_close(&n);
+	event_free(sigint);
+	event_free(sigterm);
+	if (n.beat_timer != NULL)
+		event_free(n.beat_timer);
+	net_close(n.net);
+	pfd_free(n.pfd);
+	gcd_free(n.gcd);
+	pod_free(n.pod);
+	munmap(n.frames, (size_t)n.nframes * n.page_size);
+	event_base_free(n.base);
+	return 0;
+}

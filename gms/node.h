@@ -1,0 +1,154 @@
+/*
+ * node.h: the state of one gmsd, shared by its modules.
+ *
+ *   gmsd.c    options, start-up, signals, the event loop
+ *   node.c    datagram dispatch: checks the sender, hands to a module
+ *   member.c  joining, the master's member table, POD push, heartbeats,
+ *             dead-node detection, graceful leave
+ *   pages.c   getpage / putpage / discard and the GCD partition
+ *   ctl.c     the local control socket (gmsctl, later libgms)
+ */
+#ifndef GMS_NODE_H
+#define GMS_NODE_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+#include "directories/gcd.h"
+#include "directories/pfd.h"
+#include "directories/pod.h"
+#include "gms/net.h"
+#include "gms/proto.h"
+
+struct event;
+struct event_base;
+struct ctl_conn;
+
+#define NODE_HEARTBEAT_MS	500	/* default heartbeat interval */
+#define NODE_DEAD_BEATS		4	/* missed heartbeats: dead */
+#define NODE_JOIN_WAIT_MS	3000	/* give up joining after this */
+#define NODE_REQ_TRIES		6	/* sends of a page request */
+#define NODE_REQ_RTO_MS		20	/* its first timeout (doubles) */
+#define NODE_CTL_TRIES		8	/* sends of a membership request */
+#define NODE_CTL_RTO_MS		50
+
+enum node_state {
+	NS_JOINING,		/* waiting for JOIN_ACK */
+	NS_MEMBER,		/* joined, serving */
+	NS_LEAVING,		/* handing off before exit */
+	NS_GONE,		/* left: the loop is ending */
+};
+
+/* What the master knows of a member (master only). */
+struct node_member {
+	struct pod_member	pm;
+	uint64_t		last_beat_ms;
+	uint64_t		nonce;
+	uint32_t		nfree;
+};
+
+/* The master's last word on idle memory, for choosing putpage targets. */
+struct node_load {
+	uint32_t	node;
+	uint32_t	nfree;
+};
+
+/* Operation counters and latency samples shown by gmsctl status. */
+struct node_stats {
+	uint64_t	puts, puts_failed, put_evictions;
+	uint64_t	gets, get_local, get_remote, get_miss, get_failed;
+	uint64_t	discards;
+	uint64_t	served_pages, served_misses, forwards;
+	uint64_t	gcd_updates, handed_over, taken_over;
+	uint64_t	dead_nodes, joins, leaves;
+};
+
+struct node {
+	struct event_base	*base;
+	struct net		*net;
+	struct proto_key	 key;
+	uint32_t		 cluster;
+	uint32_t		 page_size;
+	uint32_t		 heartbeat_ms;
+	enum node_state		 state;
+
+	uint32_t		 id;
+	uint64_t		 nonce;
+	int			 is_master;
+	uint32_t		 master_id;
+	struct sockaddr_in	 master;
+	struct sockaddr_in	 self_addr;	/* as the master sees us */
+
+	struct pod		*pod;
+	struct gcd		*gcd;
+	struct pfd		*pfd;
+	uint32_t		 nframes;
+	uint8_t			*frames;	/* nframes * page_size */
+
+	/* master only */
+	struct node_member	 members[POD_MAX_MEMBERS];
+	int			 nmembers;
+	uint32_t		 next_id;
+
+	struct node_load	 loads[POD_MAX_MEMBERS];
+	int			 nloads;
+	uint64_t		 last_ack_ms;	/* last heartbeat ack */
+	int			 master_lost;
+
+	int			 leave_pending;	/* putpages in flight */
+	struct ctl_conn		*leave_conn;	/* who asked to leave */
+	uint32_t		 leave_reqid;
+
+	struct event		*beat_timer;
+	char			 dir[256];
+	struct node_stats	 st;
+	uint64_t		 started_ms;
+	uint64_t		 rand_state;
+};
+
+uint64_t	 node_now_ms(void);
+uint64_t	 node_rand(struct node *);
+uint8_t		*node_frame(struct node *, uint32_t frame);
+void		 node_recv(struct net *, const struct msg *,
+		    const struct sockaddr_in *, void *);
+/* Address of member id from the POD; -1 if it is not a member. */
+int		 node_member_addr(struct node *, uint32_t id,
+		    struct sockaddr_in *);
+
+/* member.c */
+void		 member_start(struct node *);
+void		 member_handle(struct node *, const struct msg *,
+		    const struct sockaddr_in *);
+int		 member_leave(struct node *, struct ctl_conn *, uint32_t);
+void		 member_leave_progress(struct node *);
+/* A member id the master chose as a target for a page; 0 if none. */
+uint32_t	 member_pick_target(struct node *, uint32_t exclude);
+
+/* pages.c */
+typedef void	 pages_done_fn(struct node *, int status, const uint8_t *page,
+		    void *arg);
+void		 pages_handle(struct node *, const struct msg *,
+		    const struct sockaddr_in *);
+void		 pages_put(struct node *, const struct uid *,
+		    const uint8_t *page, pages_done_fn *, void *);
+void		 pages_get(struct node *, const struct uid *,
+		    pages_done_fn *, void *);
+void		 pages_discard(struct node *, const struct uid *,
+		    pages_done_fn *, void *);
+/* A new POD is installed: drop the dead, hand over what moved. */
+void		 pages_pod_changed(struct node *, const struct pod *old);
+/* Leave: push every global page to other nodes; returns how many. */
+int		 pages_evacuate(struct node *);
+
+/* ctl.c */
+int		 ctl_listen(struct node *, char *err, size_t errlen);
+void		 ctl_close(struct node *);
+void		 ctl_reply(struct ctl_conn *, uint8_t op, uint32_t reqid,
+		    int status, const void *payload, size_t len);
+void		 ctl_replyf(struct ctl_conn *, uint8_t op, uint32_t reqid,
+		    int status, const char *fmt, ...)
+		    __attribute__((format(printf, 5, 6)));
+void		 ctl_conn_release(struct ctl_conn *);
+void		 ctl_conn_hold(struct ctl_conn *);
+
+#endif

@@ -1,0 +1,832 @@
+/*
+ * pages.c: getpage, putpage and discard, and this node's partition of the
+ * global cache directory (GMS-REFERENCE.md sections 2 and 3).
+ *
+ * Two-step lookup: the POD names the GCD node of a UID; the GCD node names
+ * the holder and forwards the request to it; the holder replies straight to
+ * the requester (a three-party, delegated RPC).  A private page's GCD entry
+ * lives on its owner, so an owner's own getpage is one round trip.
+ *
+ * A getpage by the owner of a private global page moves it (the holder
+ * frees its frame; the page becomes local on the owner).  Other getpages
+ * copy: a shared page becomes local on the requester too (case 4) and the
+ * GCD records both copies.
+ *
+ * Global pages are clean, so every stale answer is safe: a missing or stale
+ * GCD entry turns into a miss, and the requester reads its backing store.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gms/log.h"
+#include "gms/node.h"
+#include "gms/xmalloc.h"
+
+/* A getpage waiting for its PAGE or MISS. */
+struct get_op {
+	struct node	*n;
+	struct uid	 uid;
+	uint32_t	 gcd_node;
+	pages_done_fn	*done;
+	void		*arg;
+};
+
+/* A putpage waiting for its ACK. */
+struct put_op {
+	struct node	*n;
+	struct uid	 uid;
+	uint32_t	 target;
+	int		 evacuation;	/* part of a leave */
+	int		 retried;
+	uint8_t		*page;
+	pages_done_fn	*done;
+	void		*arg;
+};
+
+/* A received putpage whose ACK waits for the GCD node's ACK. */
+struct store_op {
+	struct node		*n;
+	struct sockaddr_in	 from;
+	uint32_t		 origin;
+	uint64_t		 reqid;
+};
+
+/* GCD updates bound for one node, sent PROTO_MAX_ENTRIES at a time. */
+struct gcd_batch {
+	int		 ndest;
+	uint32_t	 dest[POD_MAX_MEMBERS];
+	struct msg	 m[POD_MAX_MEMBERS];
+};
+
+static void	pages_send_put(struct put_op *);
+
+static void
+pages_ignore_reply(struct net *net, const struct msg *r,
+    const struct sockaddr_in *from, void *arg)
+{
+	(void)net;
+	(void)r;
+	(void)from;
+	(void)arg;
+}
+
+static void
+batch_flush_one(struct node *n, struct gcd_batch *b, int i)
+{
+	struct sockaddr_in	to;
+
+	if (b->m[i].u.gcd.nentries == 0)
+		return;
+	if (node_member_addr(n, b->dest[i], &to) == 0)
+		net_request(n->net, &to, &b->m[i], NODE_REQ_TRIES,
+		    NODE_REQ_RTO_MS, pages_ignore_reply, NULL);
+	b->m[i].u.gcd.nentries = 0;
+}
+
+static void
+batch_add(struct node *n, struct gcd_batch *b, int type, uint32_t dest,
+    const struct uid *uid, uint32_t holder, uint8_t op)
+{
+	struct msg_gcd_entry	*e;
+	int			 i;
+
+	for (i = 0; i < b->ndest; i++)
+		if (b->dest[i] == dest)
+			break;
+	if (i == b->ndest) {
+		if (b->ndest == POD_MAX_MEMBERS)
+			fatalx("GCD batch for more than %d nodes",
+			    POD_MAX_MEMBERS);
+		b->ndest++;
+		b->dest[i] = dest;
+		memset(&b->m[i], 0, sizeof b->m[i]);
+		b->m[i].type = (uint8_t)type;
+	}
+	e = &b->m[i].u.gcd.entries[b->m[i].u.gcd.nentries++];
+	e->uid = *uid;
+	e->holder = holder;
+	e->op = op;
+	if (b->m[i].u.gcd.nentries == PROTO_MAX_ENTRIES)
+		batch_flush_one(n, b, i);
+}
+
+static void
+batch_flush(struct node *n, struct gcd_batch *b)
+{
+	int	i;
+
+	for (i = 0; i < b->ndest; i++)
+		batch_flush_one(n, b, i);
+}
+
+/* Apply one GCD operation here, or send it to uid's GCD node. */
+static void
+gcd_note(struct node *n, const struct uid *uid, uint32_t holder, uint8_t op,
+    net_done_fn *done, void *arg)
+{
+	uint32_t		g = pod_gcd_node(n->pod, uid);
+	struct sockaddr_in	to;
+	struct msg		m;
+
+	if (g == n->id || g == 0 || node_member_addr(n, g, &to) == -1) {
+		if (g == n->id) {
+			if (op == GCD_OPADD)
+				(void)gcd_add(n->gcd, uid, holder);
+			else
+				(void)gcd_remove(n->gcd, uid, holder);
+		}
+		if (done != NULL)
+			done(n->net, NULL, NULL, arg);
+		return;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = MSG_GCD_UPDATE;
+	m.u.gcd.nentries = 1;
+	m.u.gcd.entries[0].uid = *uid;
+	m.u.gcd.entries[0].holder = holder;
+	m.u.gcd.entries[0].op = op;
+	net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
+	    done != NULL ? done : pages_ignore_reply, arg);
+}
+
+/* Drop a page from this node's memory, telling its GCD node. */
+static void
+pages_drop(struct node *n, struct pfd_page *pg)
+{
+	struct uid	uid = pg->uid;
+	int		tracked = pg->kind == PFD_GLOBAL ||
+			    (pg->flags & PFD_SHARED);
+
+	pfd_remove(n->pfd, pg);
+	if (tracked)
+		gcd_note(n, &uid, n->id, GCD_OPREMOVE, NULL, NULL);
+}
+
+/*
+ * A frame for a new page.  When none is free the oldest page goes: a
+ * global page is dropped (it is clean); a local page is put to another
+ * node (case 2, the exchange).  NULL if no frame can be had.
+ */
+static struct pfd_page *
+pages_take_frame(struct node *n, const struct uid *uid, int kind, int flags,
+    uint64_t last_ref, unsigned int victims)
+{
+	struct pfd_page	*pg, *old;
+	uint64_t	 now = node_now_ms();
+
+	while ((pg = pfd_insert(n->pfd, uid, kind, flags, last_ref)) ==
+	    NULL) {
+		if ((old = pfd_oldest(n->pfd, victims, now)) == NULL)
+			return NULL;
+		n->st.put_evictions++;
+		if (old->kind == PFD_LOCAL && !(old->flags & PFD_SHARED)) {
+			struct uid ouid = old->uid;
+
+			pages_put(n, &ouid, node_frame(n, old->frame),
+			    NULL, NULL);
+			/* pages_put removed it from the PFD */
+			continue;
+		}
+		pages_drop(n, old);
+	}
+	return pg;
+}
+
+/* ---- putpage ---------------------------------------------------------- */
+
+static void
+put_finish(struct put_op *op, int status)
+{
+	struct node	*n = op->n;
+
+	if (status != 0)
+		n->st.puts_failed++;
+	if (op->done != NULL)
+		op->done(n, status, NULL, op->arg);
+	if (op->evacuation) {
+		n->leave_pending--;
+		member_leave_progress(n);
+	}
+	free(op->page);
+	free(op);
+}
+
+static void
+put_acked(struct net *net, const struct msg *r,
+    const struct sockaddr_in *from, void *arg)
+{
+	struct put_op	*op = arg;
+
+	(void)net;
+	(void)from;
+	if (r != NULL && r->type == MSG_ACK && r->u.ack.status == ST_OK) {
+		put_finish(op, 0);
+		return;
+	}
+	if (!op->retried) {	/* full, gone or silent: one other target */
+		op->retried = 1;
+		op->target = member_pick_target(op->n, op->target);
+		if (op->target != 0) {
+			pages_send_put(op);
+			return;
+		}
+	}
+	put_finish(op, r == NULL ? -1 : -2);
+}
+
+static void
+pages_send_put(struct put_op *op)
+{
+	struct node		*n = op->n;
+	struct sockaddr_in	 to;
+	struct msg		 m;
+
+	if (node_member_addr(n, op->target, &to) == -1) {
+		put_acked(n->net, NULL, NULL, op);
+		return;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = MSG_PUTPAGE;
+	m.u.page.uid = op->uid;
+	m.u.page.flags = uid_is_shared(&op->uid) ? PAGE_FSHARED : 0;
+	m.u.page.data = op->page;
+	net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
+	    put_acked, op);
+}
+
+void
+pages_put(struct node *n, const struct uid *uid, const uint8_t *page,
+    pages_done_fn *done, void *arg)
+{
+	struct put_op	*op;
+	struct pfd_page	*pg;
+
+	n->st.puts++;
+	op = xcalloc(1, sizeof *op);
+	op->n = n;
+	op->uid = *uid;
+	op->done = done;
+	op->arg = arg;
+	op->page = xmalloc(n->page_size);
+	memcpy(op->page, page, n->page_size);
+	/* The page leaves this node's memory for another's. */
+	if ((pg = pfd_lookup(n->pfd, uid)) != NULL)
+		pages_drop(n, pg);
+	op->target = member_pick_target(n, 0);
+	if (op->target == 0) {
+		put_finish(op, -3);
+		return;
+	}
+	pages_send_put(op);
+}
+
+static void
+store_gcd_acked(struct net *net, const struct msg *r,
+    const struct sockaddr_in *from, void *arg)
+{
+	struct store_op	*so = arg;
+	struct msg	 a;
+
+	(void)net;
+	(void)r;
+	(void)from;
+	memset(&a, 0, sizeof a);
+	a.type = MSG_ACK;
+	net_reply(so->n->net, &so->from, so->origin, so->reqid, &a);
+	free(so);
+}
+
+/* PUTPAGE: keep the page as a global page, then register it. */
+static void
+pages_on_putpage(struct node *n, const struct msg *m,
+    const struct sockaddr_in *from)
+{
+	const struct msg_page	*p = &m->u.page;
+	struct pfd_page		*pg;
+	struct store_op		*so;
+	struct msg		 a;
+	uint64_t		 now = node_now_ms();
+	int			 flags = uid_is_shared(&p->uid) ? PFD_SHARED : 0;
+
+	memset(&a, 0, sizeof a);
+	a.type = MSG_ACK;
+	if (n->state != NS_MEMBER) {
+		a.u.ack.status = ST_FULL;
+		net_reply(n->net, from, m->sender, m->reqid, &a);
+		return;
+	}
+	if ((pg = pfd_lookup(n->pfd, &p->uid)) != NULL) {
+		/* a retransmission, or the owner put it again: same bytes */
+		pfd_set_kind(n->pfd, pg, PFD_GLOBAL);
+	} else if ((pg = pages_take_frame(n, &p->uid, PFD_GLOBAL, flags,
+	    now > p->age_ms ? now - p->age_ms : 0, PFD_KGLOBAL)) == NULL) {
+		a.u.ack.status = ST_FULL;
+		net_reply(n->net, from, m->sender, m->reqid, &a);
+		return;
+	}
+	memcpy(node_frame(n, pg->frame), p->data, n->page_size);
+	so = xcalloc(1, sizeof *so);
+	so->n = n;
+	so->from = *from;
+	so->origin = m->sender;
+	so->reqid = m->reqid;
+	gcd_note(n, &p->uid, n->id, GCD_OPADD, store_gcd_acked, so);
+}
+
+/* ---- getpage ---------------------------------------------------------- */
+
+static void
+get_finish(struct get_op *op, int status, const uint8_t *page)
+{
+	if (op->done != NULL)
+		op->done(op->n, status, page, op->arg);
+	free(op);
+}
+
+static void
+get_replied(struct net *net, const struct msg *r,
+    const struct sockaddr_in *from, void *arg)
+{
+	struct get_op		*op = arg;
+	struct node		*n = op->n;
+	const struct msg_page	*p;
+	struct pfd_page		*pg;
+
+	(void)net;
+	(void)from;
+	if (r == NULL) {
+		n->st.get_failed++;
+		get_finish(op, -1, NULL);
+		return;
+	}
+	if (r->type == MSG_MISS || r->type != MSG_PAGE ||
+	    !uid_eq(&r->u.page.uid, &op->uid)) {
+		n->st.get_miss++;
+		get_finish(op, 1, NULL);
+		return;
+	}
+	p = &r->u.page;
+	n->st.get_remote++;
+	if (p->flags & PAGE_FMOVED) {
+		/* The holder freed it: the GCD forgets that holder. */
+		gcd_note(n, &op->uid, r->sender, GCD_OPREMOVE, NULL, NULL);
+		pg = pages_take_frame(n, &op->uid, PFD_LOCAL, 0,
+		    node_now_ms(), PFD_KANY);
+	} else if (p->flags & PAGE_FSHARED) {
+		pg = pages_take_frame(n, &op->uid, PFD_LOCAL, PFD_SHARED,
+		    node_now_ms(), PFD_KANY);
+		if (pg != NULL)
+			gcd_note(n, &op->uid, n->id, GCD_OPADD, NULL, NULL);
+	} else
+		pg = NULL;	/* a copy of another owner's page */
+	if (pg != NULL)
+		memcpy(node_frame(n, pg->frame), p->data, n->page_size);
+	get_finish(op, 0, p->data);
+}
+
+void
+pages_get(struct node *n, const struct uid *uid, pages_done_fn *done,
+    void *arg)
+{
+	struct pfd_page		*pg;
+	struct get_op		*op;
+	struct sockaddr_in	 to;
+	struct msg		 m;
+	uint32_t		 holders[GCD_MAX_HOLDERS], dest;
+	int			 nh, i;
+
+	n->st.gets++;
+	if ((pg = pfd_lookup(n->pfd, uid)) != NULL) {
+		n->st.get_local++;
+		pfd_touch(n->pfd, pg, node_now_ms());
+		done(n, 0, node_frame(n, pg->frame), arg);
+		return;
+	}
+	op = xcalloc(1, sizeof *op);
+	op->n = n;
+	op->uid = *uid;
+	op->done = done;
+	op->arg = arg;
+	op->gcd_node = pod_gcd_node(n->pod, uid);
+	memset(&m, 0, sizeof m);
+	m.u.getpage.uid = *uid;
+	m.u.getpage.requester = n->id;
+	m.u.getpage.pod_version = pod_version(n->pod);
+	if (op->gcd_node == n->id) {
+		/* We are the GCD node: straight to the holder. */
+		nh = gcd_holders(n->gcd, uid, holders, GCD_MAX_HOLDERS);
+		for (dest = 0, i = 0; i < nh && dest == 0; i++)
+			if (holders[i] != n->id)
+				dest = holders[i];
+		m.type = MSG_GETPAGE_FWD;
+	} else {
+		dest = op->gcd_node;
+		m.type = MSG_GETPAGE;
+	}
+	if (dest == 0 || node_member_addr(n, dest, &to) == -1) {
+		n->st.get_miss++;
+		get_finish(op, 1, NULL);
+		return;
+	}
+	net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
+	    get_replied, op);
+}
+
+static void
+pages_reply_miss(struct node *n, const struct uid *uid, uint32_t requester,
+    uint64_t reqid, uint32_t reason)
+{
+	struct sockaddr_in	to;
+	struct msg		r;
+
+	if (node_member_addr(n, requester, &to) == -1)
+		return;
+	memset(&r, 0, sizeof r);
+	r.type = MSG_MISS;
+	r.u.miss.uid = *uid;
+	r.u.miss.reason = reason;
+	n->st.served_misses++;
+	net_reply(n->net, &to, requester, reqid, &r);
+}
+
+/* We hold (or should hold) uid: answer the requester directly. */
+static void
+pages_serve(struct node *n, const struct uid *uid, uint32_t requester,
+    uint64_t reqid)
+{
+	struct pfd_page		*pg = pfd_lookup(n->pfd, uid);
+	struct sockaddr_in	 to;
+	struct msg		 r;
+	int			 moved;
+
+	if (pg == NULL) {
+		pages_reply_miss(n, uid, requester, reqid, MISS_NOTHELD);
+		gcd_note(n, uid, n->id, GCD_OPREMOVE, NULL, NULL);
+		return;
+	}
+	if (node_member_addr(n, requester, &to) == -1)
+		return;
+	moved = pg->kind == PFD_GLOBAL && !(pg->flags & PFD_SHARED) &&
+	    uid->node == requester;
+	memset(&r, 0, sizeof r);
+	r.type = MSG_PAGE;
+	r.u.page.uid = *uid;
+	r.u.page.flags = (moved ? PAGE_FMOVED : 0) |
+	    ((pg->flags & PFD_SHARED) ? PAGE_FSHARED : 0);
+	r.u.page.age_ms = (uint32_t)pfd_age(pg, node_now_ms());
+	r.u.page.data = node_frame(n, pg->frame);
+	n->st.served_pages++;
+	net_reply(n->net, &to, requester, reqid, &r);
+	if (moved)
+		pfd_remove(n->pfd, pg);	/* the requester updates the GCD */
+}
+
+/* GETPAGE at the GCD node: find the holder and forward. */
+static void
+pages_on_getpage(struct node *n, const struct msg *m)
+{
+	const struct msg_getpage	*g = &m->u.getpage;
+	struct sockaddr_in		 to;
+	struct msg			 f;
+	uint32_t			 holders[GCD_MAX_HOLDERS], h = 0;
+	int				 nh, i;
+
+	if (g->requester != m->sender)
+		return;		/* only forwards speak for another node */
+	if (pod_gcd_node(n->pod, &g->uid) != n->id) {
+		pages_reply_miss(n, &g->uid, g->requester, m->reqid,
+		    MISS_STALEPOD);
+		return;
+	}
+	nh = gcd_holders(n->gcd, &g->uid, holders, GCD_MAX_HOLDERS);
+	for (i = 0; i < nh && h == 0; i++)
+		if (holders[i] != g->requester)
+			h = holders[i];
+	if (h == 0) {
+		pages_reply_miss(n, &g->uid, g->requester, m->reqid,
+		    MISS_NOENTRY);
+		return;
+	}
+	if (h == n->id) {
+		pages_serve(n, &g->uid, g->requester, m->reqid);
+		return;
+	}
+	if (node_member_addr(n, h, &to) == -1) {
+		(void)gcd_remove(n->gcd, &g->uid, h);
+		pages_reply_miss(n, &g->uid, g->requester, m->reqid,
+		    MISS_NOTHELD);
+		return;
+	}
+	f = *m;
+	f.type = MSG_GETPAGE_FWD;
+	f.flags = 0;
+	n->st.forwards++;
+	net_send(n->net, &to, &f);
+}
+
+/* ---- discard ---------------------------------------------------------- */
+
+/* At the GCD node: forget uid and tell every holder to drop it. */
+static void
+pages_discard_here(struct node *n, const struct uid *uid)
+{
+	uint32_t		holders[GCD_MAX_HOLDERS];
+	struct sockaddr_in	to;
+	struct pfd_page		*pg;
+	struct msg		m;
+	int			nh, i;
+
+	nh = gcd_holders(n->gcd, uid, holders, GCD_MAX_HOLDERS);
+	(void)gcd_drop(n->gcd, uid);
+	for (i = 0; i < nh; i++) {
+		if (holders[i] == n->id) {
+			if ((pg = pfd_lookup(n->pfd, uid)) != NULL)
+				pfd_remove(n->pfd, pg);
+			continue;
+		}
+		if (node_member_addr(n, holders[i], &to) == -1)
+			continue;
+		memset(&m, 0, sizeof m);
+		m.type = MSG_DISCARD;
+		m.u.discard.uid = *uid;
+		m.u.discard.flags = DISCARD_FHOLDER;
+		net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
+		    pages_ignore_reply, NULL);
+	}
+}
+
+struct discard_op {
+	struct node	*n;
+	pages_done_fn	*done;
+	void		*arg;
+};
+
+static void
+discard_acked(struct net *net, const struct msg *r,
+    const struct sockaddr_in *from, void *arg)
+{
+	struct discard_op	*op = arg;
+
+	(void)net;
+	(void)from;
+	op->done(op->n, r == NULL ? -1 : (r->u.ack.status == ST_OK ? 0 : -2),
+	    NULL, op->arg);
+	free(op);
+}
+
+void
+pages_discard(struct node *n, const struct uid *uid, pages_done_fn *done,
+    void *arg)
+{
+	struct pfd_page		*pg;
+	struct discard_op	*op;
+	struct sockaddr_in	 to;
+	struct msg		 m;
+	uint32_t		 g = pod_gcd_node(n->pod, uid);
+
+	n->st.discards++;
+	if ((pg = pfd_lookup(n->pfd, uid)) != NULL)
+		pfd_remove(n->pfd, pg);
+	if (g == n->id || g == 0 || node_member_addr(n, g, &to) == -1) {
+		if (g == n->id)
+			pages_discard_here(n, uid);
+		done(n, 0, NULL, arg);
+		return;
+	}
+	op = xcalloc(1, sizeof *op);
+	op->n = n;
+	op->done = done;
+	op->arg = arg;
+	memset(&m, 0, sizeof m);
+	m.type = MSG_DISCARD;
+	m.u.discard.uid = *uid;
+	net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
+	    discard_acked, op);
+}
+
+static void
+pages_on_discard(struct node *n, const struct msg *m,
+    const struct sockaddr_in *from)
+{
+	const struct msg_discard	*d = &m->u.discard;
+	struct pfd_page			*pg;
+	struct msg			 a;
+
+	memset(&a, 0, sizeof a);
+	a.type = MSG_ACK;
+	if (d->flags & DISCARD_FHOLDER) {
+		if ((pg = pfd_lookup(n->pfd, &d->uid)) != NULL)
+			pfd_remove(n->pfd, pg);
+	} else if (pod_gcd_node(n->pod, &d->uid) == n->id)
+		pages_discard_here(n, &d->uid);
+	else
+		a.u.ack.status = ST_STALE;
+	net_reply(n->net, from, m->sender, m->reqid, &a);
+}
+
+/* ---- the GCD partition ------------------------------------------------ */
+
+static void
+pages_on_gcd(struct node *n, const struct msg *m,
+    const struct sockaddr_in *from)
+{
+	const struct msg_gcd_entry	*e;
+	struct msg			 a;
+	int				 i;
+
+	for (i = 0; i < m->u.gcd.nentries; i++) {
+		e = &m->u.gcd.entries[i];
+		if (pod_gcd_node(n->pod, &e->uid) != n->id ||
+		    pod_find(n->pod, e->holder) == NULL)
+			continue;	/* stale: a later lookup misses */
+		if (e->op == GCD_OPADD)
+			(void)gcd_add(n->gcd, &e->uid, e->holder);
+		else
+			(void)gcd_remove(n->gcd, &e->uid, e->holder);
+	}
+	if (m->type == MSG_GCD_HANDOVER)
+		n->st.taken_over += m->u.gcd.nentries;
+	else
+		n->st.gcd_updates += m->u.gcd.nentries;
+	memset(&a, 0, sizeof a);
+	a.type = MSG_ACK;
+	net_reply(n->net, from, m->sender, m->reqid, &a);
+}
+
+void
+pages_handle(struct node *n, const struct msg *m,
+    const struct sockaddr_in *from)
+{
+	switch (m->type) {
+	case MSG_GETPAGE:
+		pages_on_getpage(n, m);
+		break;
+	case MSG_GETPAGE_FWD:
+		pages_serve(n, &m->u.getpage.uid, m->u.getpage.requester,
+		    m->reqid);
+		break;
+	case MSG_PUTPAGE:
+		pages_on_putpage(n, m, from);
+		break;
+	case MSG_DISCARD:
+		pages_on_discard(n, m, from);
+		break;
+	case MSG_GCD_UPDATE:
+	case MSG_GCD_HANDOVER:
+		pages_on_gcd(n, m, from);
+		break;
+	}
+}
+
+/* ---- membership changes ----------------------------------------------- */
+
+struct pod_change {
+	struct node		*n;
+	const struct pod	*old;
+	struct gcd_batch	*batch;
+	size_t			 moved;
+};
+
+/* Hand an entry whose bucket moved to its new GCD node. */
+static int
+pages_handover_one(const struct uid *uid, const uint32_t *holders, int nh,
+    void *arg)
+{
+	struct pod_change	*pc = arg;
+	struct node		*n = pc->n;
+	uint32_t		 g = pod_gcd_node(n->pod, uid);
+	int			 i;
+
+	if (g == n->id)
+		return 0;
+	if (g != 0)
+		for (i = 0; i < nh; i++)
+			if (holders[i] != n->id || n->state == NS_MEMBER)
+				batch_add(n, pc->batch, MSG_GCD_HANDOVER, g,
+				    uid, holders[i], GCD_OPADD);
+	pc->moved++;
+	return 1;
+}
+
+/*
+ * Pages we hold whose GCD partition was on a node that is gone: tell the
+ * new GCD node, since nobody could hand the entry over.
+ */
+static int
+pages_reannounce_one(struct pfd_page *pg, void *arg)
+{
+	struct pod_change	*pc = arg;
+	struct node		*n = pc->n;
+	uint32_t		 was = pod_gcd_node(pc->old, &pg->uid);
+	uint32_t		 now = pod_gcd_node(n->pod, &pg->uid);
+
+	if (pg->kind == PFD_LOCAL && !(pg->flags & PFD_SHARED))
+		return 0;
+	if (was == now || was == 0 || pod_find(n->pod, was) != NULL)
+		return 0;
+	if (now == n->id)
+		(void)gcd_add(n->gcd, &pg->uid, n->id);
+	else if (now != 0)
+		batch_add(n, pc->batch, MSG_GCD_UPDATE, now, &pg->uid, n->id,
+		    GCD_OPADD);
+	return 0;
+}
+
+/* Global pages of an owner that is gone: nobody will ask for them. */
+static int
+pages_orphan_one(struct pfd_page *pg, void *arg)
+{
+	struct pod_change	*pc = arg;
+
+	if (pg->kind != PFD_GLOBAL || uid_is_shared(&pg->uid))
+		return 0;
+	if (pod_find(pc->n->pod, pg->uid.node) != NULL)
+		return 0;
+	pfd_remove(pc->n->pfd, pg);
+	return 0;
+}
+
+void
+pages_pod_changed(struct node *n, const struct pod *old)
+{
+	struct pod_change	 pc;
+	int			 i;
+	uint32_t		 id;
+
+	memset(&pc, 0, sizeof pc);
+	pc.n = n;
+	pc.old = old;
+	pc.batch = xcalloc(1, sizeof *pc.batch);
+	for (i = 0; i < pod_nmembers(old); i++) {
+		id = pod_member_at(old, i)->id;
+		if (pod_find(n->pod, id) != NULL || id == n->id)
+			continue;
+		(void)gcd_drop_node(n->gcd, id);
+		(void)gcd_drop_owner(n->gcd, id);
+	}
+	pfd_foreach(n->pfd, pages_orphan_one, &pc);
+	gcd_foreach(n->gcd, pages_handover_one, &pc);
+	pfd_foreach(n->pfd, pages_reannounce_one, &pc);
+	batch_flush(n, pc.batch);
+	n->st.handed_over += pc.moved;
+	free(pc.batch);
+}
+
+struct evac {
+	struct node	*n;
+	int		 count;
+	struct gcd_batch *batch;
+};
+
+static int
+pages_evacuate_one(struct pfd_page *pg, void *arg)
+{
+	struct evac	*ev = arg;
+	struct node	*n = ev->n;
+	struct put_op	*op;
+	uint32_t	 g;
+
+	if (pg->kind == PFD_LOCAL) {
+		if (pg->flags & PFD_SHARED) {
+			g = pod_gcd_node(n->pod, &pg->uid);
+			if (g != 0 && g != n->id)
+				batch_add(n, ev->batch, MSG_GCD_UPDATE, g,
+				    &pg->uid, n->id, GCD_OPREMOVE);
+		}
+		pfd_remove(n->pfd, pg);
+		return 0;
+	}
+	op = xcalloc(1, sizeof *op);
+	op->n = n;
+	op->uid = pg->uid;
+	op->evacuation = 1;
+	op->page = xmalloc(n->page_size);
+	memcpy(op->page, node_frame(n, pg->frame), n->page_size);
+	pages_drop(n, pg);
+	op->target = member_pick_target(n, 0);
+	ev->count++;
+	n->leave_pending++;
+	if (op->target == 0)
+		put_finish(op, -3);	/* nowhere to go: the page is clean */
+	else
+		pages_send_put(op);
+	return 0;
+}
+
+int
+pages_evacuate(struct node *n)
+{
+	struct evac	ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.n = n;
+	ev.batch = xcalloc(1, sizeof *ev.batch);
+	n->leave_pending = 1;	/* no early finish while we walk */
+	pfd_foreach(n->pfd, pages_evacuate_one, &ev);
+	batch_flush(n, ev.batch);
+	free(ev.batch);
+	log_info("leaving: handing off %d global pages", ev.count);
+	n->st.handed_over += (uint64_t)ev.count;
+	n->leave_pending--;
+	return ev.count;
+}
