@@ -22,6 +22,8 @@
 #include "gms/node.h"
 
 static void	member_send_join(struct node *);
+static void	member_send_beat(struct node *);
+static void	member_arm_beat(struct node *);
 
 static struct node_member *
 member_find(struct node *n, uint32_t id)
@@ -34,17 +36,36 @@ member_find(struct node *n, uint32_t id)
 	return NULL;
 }
 
+/* Master: forget a member, remembering its id for its process. */
 static void
 member_remove(struct node *n, uint32_t id)
 {
-	int	i;
+	struct node_retired	*r;
+	int			 i;
 
 	for (i = 0; i < n->nmembers; i++) {
 		if (n->members[i].pm.id != id)
 			continue;
+		r = &n->retired[n->nretired++ % NODE_RETIRED];
+		r->nonce = n->members[i].nonce;
+		r->id = id;
 		n->members[i] = n->members[--n->nmembers];
 		return;
 	}
+}
+
+/* Master: the id a process had before it was declared dead, or 0. */
+static uint32_t
+member_retired_id(struct node *n, uint64_t nonce)
+{
+	int	i, max = n->nretired < NODE_RETIRED ? n->nretired :
+		    NODE_RETIRED;
+
+	for (i = 0; i < max; i++)
+		if (n->retired[i].nonce == nonce &&
+		    member_find(n, n->retired[i].id) == NULL)
+			return n->retired[i].id;
+	return 0;
 }
 
 /* Install a new POD, keeping the old one to see what changed. */
@@ -131,6 +152,7 @@ member_on_join(struct node *n, const struct msg *m,
 {
 	struct msg		 r;
 	struct node_member	*nm;
+	uint32_t		 id;
 	int			 i;
 
 	memset(&r, 0, sizeof r);
@@ -162,6 +184,7 @@ member_on_join(struct node *n, const struct msg *m,
 		member_remove(n, nm->pm.id);
 		break;
 	}
+	id = member_retired_id(n, m->u.join.nonce);
 	if (n->nmembers == POD_MAX_MEMBERS) {
 		r.u.join_ack.status = ST_FULL;
 		net_reply(n->net, from, 0, m->reqid, &r);
@@ -169,7 +192,7 @@ member_on_join(struct node *n, const struct msg *m,
 	}
 	nm = &n->members[n->nmembers++];
 	memset(nm, 0, sizeof *nm);
-	nm->pm.id = n->next_id++;
+	nm->pm.id = id != 0 ? id : n->next_id++;
 	nm->pm.addr = ntohl(from->sin_addr.s_addr);
 	nm->pm.port = ntohs(from->sin_port);
 	nm->nonce = m->u.join.nonce;
@@ -183,15 +206,34 @@ member_on_join(struct node *n, const struct msg *m,
 	member_republish(n);
 }
 
+static int
+member_drop_global(struct pfd_page *pg, void *arg)
+{
+	struct node	*n = arg;
+
+	if (pg->kind == PFD_GLOBAL)
+		pfd_remove(n->pfd, pg);
+	return 0;
+}
+
+/*
+ * The master lost us (it declared us dead).  The cluster has forgotten
+ * our global pages and our GCD partition: forget them too, and join
+ * again; the master gives this process its old node id back, so the
+ * UIDs of its own pages stay valid.
+ */
 static void
 member_rejoin(struct node *n, const char *why)
 {
 	log_warnx("%s: joining again", why);
 	n->state = NS_JOINING;
-	n->id = 0;
 	net_set_self(n->net, 0);
-	/* Our pages are unknown to the cluster now: forget them. */
-	member_install_pod(n, 0, NULL, 0, NULL);
+	pfd_foreach(n->pfd, member_drop_global, n);
+	gcd_free(n->gcd);
+	n->gcd = gcd_create();
+	pod_free(n->pod);
+	n->pod = pod_create();
+	n->nloads = 0;
 	member_send_join(n);
 }
 
@@ -217,6 +259,7 @@ member_on_pod(struct node *n, const struct msg *m,
 		}
 		member_install_pod(n, p->version, p->members, p->nmembers,
 		    p->buckets);
+		member_send_beat(n);	/* fresh loads for the new members */
 		if ((p->members[self].flags & POD_MLEAVING) &&
 		    n->state == NS_MEMBER) {
 			n->state = NS_LEAVING;
@@ -245,6 +288,7 @@ member_on_heartbeat(struct node *n, const struct msg *m,
 	}
 	nm->last_beat_ms = node_now_ms();
 	nm->nfree = m->u.heartbeat.nfree;
+	member_note_load(n, nm->pm.id, nm->nfree);
 	r.type = MSG_HEARTBEAT_ACK;
 	r.u.heartbeat_ack.pod_version = pod_version(n->pod);
 	for (i = 0; i < n->nmembers && i < PROTO_MAX_LOADS; i++) {
@@ -340,7 +384,10 @@ member_on_join_ack(struct net *net, const struct msg *r,
 	}
 	n->id = r->u.join_ack.node;
 	n->master_id = r->u.join_ack.master;
-	n->heartbeat_ms = r->u.join_ack.heartbeat_ms;
+	if (n->heartbeat_ms != r->u.join_ack.heartbeat_ms) {
+		n->heartbeat_ms = r->u.join_ack.heartbeat_ms;
+		member_arm_beat(n);
+	}
 	n->state = NS_MEMBER;
 	n->last_ack_ms = node_now_ms();
 	net_set_self(net, n->id);
@@ -393,11 +440,10 @@ member_on_beat_ack(struct net *net, const struct msg *r,
 		log_info("the master answers again");
 		n->master_lost = 0;
 	}
-	n->nloads = r->u.heartbeat_ack.nloads;
-	for (i = 0; i < n->nloads; i++) {
-		n->loads[i].node = r->u.heartbeat_ack.loads[i].node;
-		n->loads[i].nfree = r->u.heartbeat_ack.loads[i].nfree;
-	}
+	n->nloads = 0;
+	for (i = 0; i < r->u.heartbeat_ack.nloads; i++)
+		member_note_load(n, r->u.heartbeat_ack.loads[i].node,
+		    r->u.heartbeat_ack.loads[i].nfree);
 }
 
 /* Master: declare silent members dead; refresh our own load entry. */
@@ -437,7 +483,6 @@ static void
 member_beat(evutil_socket_t fd, short what, void *arg)
 {
 	struct node	*n = arg;
-	struct msg	 m;
 	uint64_t	 now = node_now_ms();
 
 	(void)fd;
@@ -455,6 +500,15 @@ member_beat(evutil_socket_t fd, short what, void *arg)
 		    n->last_ack_ms), pod_version(n->pod));
 		n->master_lost = 1;
 	}
+	member_send_beat(n);
+}
+
+/* One heartbeat to the master; its answer brings the loads. */
+static void
+member_send_beat(struct node *n)
+{
+	struct msg	m;
+
 	memset(&m, 0, sizeof m);
 	m.type = MSG_HEARTBEAT;
 	m.u.heartbeat.pod_version = pod_version(n->pod);
@@ -468,7 +522,6 @@ member_beat(evutil_socket_t fd, short what, void *arg)
 void
 member_start(struct node *n)
 {
-	struct timeval		tv;
 	struct node_member	*nm;
 
 	if (n->is_master) {
@@ -491,45 +544,75 @@ member_start(struct node *n)
 		member_send_join(n);
 	}
 	n->beat_timer = event_new(n->base, -1, EV_PERSIST, member_beat, n);
+	member_arm_beat(n);
+}
+
+/* (Re)start the heartbeat timer at the cluster's interval. */
+static void
+member_arm_beat(struct node *n)
+{
+	struct timeval	tv;
+
+	if (n->beat_timer == NULL)
+		return;
 	tv.tv_sec = n->heartbeat_ms / 1000;
 	tv.tv_usec = (n->heartbeat_ms % 1000) * 1000;
 	event_add(n->beat_timer, &tv);
 }
 
+/* Record what a member said of its free frames (heartbeats, put acks). */
+void
+member_note_load(struct node *n, uint32_t id, uint32_t nfree)
+{
+	int	i;
+
+	for (i = 0; i < n->nloads; i++)
+		if (n->loads[i].node == id)
+			break;
+	if (i == n->nloads) {
+		if (n->nloads == POD_MAX_MEMBERS)
+			return;
+		n->nloads++;
+	}
+	n->loads[i].node = id;
+	n->loads[i].nfree = nfree;
+}
+
 /*
- * The member with the most free frames by the master's last heartbeat
- * answer; a member the answer did not list yet counts as having one.
+ * The member with the most free frames as last heard (ties broken at
+ * random); a member not heard of yet counts as having one free frame.
+ * When every member is full, any member: it evicts its oldest page.
  */
 uint32_t
 member_pick_target(struct node *n, uint32_t exclude)
 {
 	const struct pod_member	*pm;
 	uint32_t		 cand[POD_MAX_MEMBERS], nfree, best = 0;
-	int			 i, j, ncand = 0, bestj = -1, besti = -1;
+	int			 i, j, ncand = 0, nbest = 0;
 
 	for (i = 0; i < pod_nmembers(n->pod); i++) {
 		pm = pod_member_at(n->pod, i);
 		if (pm->id == n->id || pm->id == exclude ||
 		    (pm->flags & POD_MLEAVING))
 			continue;
-		cand[ncand++] = pm->id;
 		for (j = 0; j < n->nloads; j++)
 			if (n->loads[j].node == pm->id)
 				break;
 		nfree = j < n->nloads ? n->loads[j].nfree : 1;
-		if (besti == -1 || nfree > best) {
+		if (ncand == 0 || nfree > best) {
 			best = nfree;
-			besti = i;
-			bestj = j < n->nloads ? j : -1;
+			nbest = 0;
 		}
+		if (nfree == best)
+			cand[nbest++] = pm->id;
+		ncand++;
 	}
 	if (ncand == 0)
 		return 0;
-	if (best == 0)	/* all full: the receiver evicts its oldest page */
-		return cand[node_rand(n) % (uint64_t)ncand];
-	if (bestj >= 0)
-		n->loads[bestj].nfree--;	/* until the next heartbeat */
-	return pod_member_at(n->pod, besti)->id;
+	j = (int)(node_rand(n) % (uint64_t)nbest);
+	if (best > 0)
+		member_note_load(n, cand[j], best - 1);	/* until told */
+	return cand[j];
 }
 
 static void

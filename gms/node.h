@@ -47,6 +47,13 @@ struct node_member {
 	uint32_t		nfree;
 };
 
+/* A member the master dropped: its process gets the same id back. */
+#define NODE_RETIRED	256	/* dropped members remembered */
+struct node_retired {
+	uint64_t	nonce;
+	uint32_t	id;
+};
+
 /* The master's last word on idle memory, for choosing putpage targets. */
 struct node_load {
 	uint32_t	node;
@@ -89,6 +96,8 @@ struct node {
 	struct node_member	 members[POD_MAX_MEMBERS];
 	int			 nmembers;
 	uint32_t		 next_id;
+	struct node_retired	 retired[NODE_RETIRED];
+	int			 nretired;
 
 	struct node_load	 loads[POD_MAX_MEMBERS];
 	int			 nloads;
@@ -121,10 +130,15 @@ void		 member_handle(struct node *, const struct msg *,
 		    const struct sockaddr_in *);
 int		 member_leave(struct node *, struct ctl_conn *, uint32_t);
 void		 member_leave_progress(struct node *);
-/* A member id the master chose as a target for a page; 0 if none. */
+/* A member to put a page to (not self, not exclude); 0 if none. */
 uint32_t	 member_pick_target(struct node *, uint32_t exclude);
+void		 member_note_load(struct node *, uint32_t id, uint32_t nfree);
 
-/* pages.c */
+/*
+ * pages.c.  A done function gets status 0 (done; page is the page for a
+ * get), 1 (miss: the page is in no memory), -1 (no answer), -2 (refused:
+ * the target was full or leaving), -3 (no other node to put to).
+ */
 typedef void	 pages_done_fn(struct node *, int status, const uint8_t *page,
 		    void *arg);
 void		 pages_handle(struct node *, const struct msg *,

@@ -119,6 +119,44 @@ batch_flush(struct node *n, struct gcd_batch *b)
 		batch_flush_one(n, b, i);
 }
 
+/*
+ * Apply one GCD operation in our partition.  A private page has one
+ * global copy: when its owner puts it again, a copy left on another node
+ * is stale and is discarded there, so it can never be served.
+ */
+static void
+gcd_apply(struct node *n, const struct uid *uid, uint32_t holder, uint8_t op)
+{
+	uint32_t		holders[GCD_MAX_HOLDERS];
+	struct sockaddr_in	to;
+	struct msg		m;
+	int			nh, i;
+
+	if (op == GCD_OPREMOVE) {
+		(void)gcd_remove(n->gcd, uid, holder);
+		return;
+	}
+	if (!uid_is_shared(uid)) {
+		nh = gcd_holders(n->gcd, uid, holders, GCD_MAX_HOLDERS);
+		for (i = 0; i < nh; i++) {
+			if (holders[i] == holder)
+				continue;
+			(void)gcd_remove(n->gcd, uid, holders[i]);
+			if (node_member_addr(n, holders[i], &to) == -1)
+				continue;
+			memset(&m, 0, sizeof m);
+			m.type = MSG_DISCARD;
+			m.u.discard.uid = *uid;
+			m.u.discard.flags = DISCARD_FHOLDER;
+			net_request(n->net, &to, &m, NODE_REQ_TRIES,
+			    NODE_REQ_RTO_MS, pages_ignore_reply, NULL);
+		}
+	}
+	if (gcd_add(n->gcd, uid, holder) == -1)
+		log_debug("GCD entry full for a page; holder %u not recorded",
+		    holder);
+}
+
 /* Apply one GCD operation here, or send it to uid's GCD node. */
 static void
 gcd_note(struct node *n, const struct uid *uid, uint32_t holder, uint8_t op,
@@ -128,13 +166,14 @@ gcd_note(struct node *n, const struct uid *uid, uint32_t holder, uint8_t op,
 	struct sockaddr_in	to;
 	struct msg		m;
 
+	if (holder == 0) {	/* not a member (joining again) */
+		if (done != NULL)
+			done(n->net, NULL, NULL, arg);
+		return;
+	}
 	if (g == n->id || g == 0 || node_member_addr(n, g, &to) == -1) {
-		if (g == n->id) {
-			if (op == GCD_OPADD)
-				(void)gcd_add(n->gcd, uid, holder);
-			else
-				(void)gcd_remove(n->gcd, uid, holder);
-		}
+		if (g == n->id)
+			gcd_apply(n, uid, holder, op);
 		if (done != NULL)
 			done(n->net, NULL, NULL, arg);
 		return;
@@ -219,6 +258,8 @@ put_acked(struct net *net, const struct msg *r,
 
 	(void)net;
 	(void)from;
+	if (r != NULL && r->type == MSG_ACK)
+		member_note_load(op->n, op->target, r->u.ack.value);
 	if (r != NULL && r->type == MSG_ACK && r->u.ack.status == ST_OK) {
 		put_finish(op, 0);
 		return;
@@ -292,6 +333,7 @@ store_gcd_acked(struct net *net, const struct msg *r,
 	(void)from;
 	memset(&a, 0, sizeof a);
 	a.type = MSG_ACK;
+	a.u.ack.value = pfd_nfree(so->n->pfd);
 	net_reply(so->n->net, &so->from, so->origin, so->reqid, &a);
 	free(so);
 }
@@ -636,13 +678,23 @@ pages_on_gcd(struct node *n, const struct msg *m,
 
 	for (i = 0; i < m->u.gcd.nentries; i++) {
 		e = &m->u.gcd.entries[i];
-		if (pod_gcd_node(n->pod, &e->uid) != n->id ||
-		    pod_find(n->pod, e->holder) == NULL)
-			continue;	/* stale: a later lookup misses */
-		if (e->op == GCD_OPADD)
+		if (pod_find(n->pod, e->holder) == NULL)
+			continue;	/* a holder that is gone */
+		if (pod_gcd_node(n->pod, &e->uid) != n->id) {
+			/*
+			 * Sent under an older POD.  A leaving node knows it
+			 * owns nothing and passes the entry on; elsewhere it
+			 * is dropped and a later lookup misses (safe).
+			 */
+			if (n->state == NS_LEAVING)
+				gcd_note(n, &e->uid, e->holder, e->op, NULL,
+				    NULL);
+			continue;
+		}
+		if (m->type == MSG_GCD_HANDOVER)
 			(void)gcd_add(n->gcd, &e->uid, e->holder);
 		else
-			(void)gcd_remove(n->gcd, &e->uid, e->holder);
+			gcd_apply(n, &e->uid, e->holder, e->op);
 	}
 	if (m->type == MSG_GCD_HANDOVER)
 		n->st.taken_over += m->u.gcd.nentries;
