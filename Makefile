@@ -19,8 +19,8 @@ LIBDIR	?= lib
 
 DIR_SRCS  = directories/uid.c directories/pfd.c directories/gcd.c \
 	    directories/pod.c
-UTIL_SRCS = gms/log.c gms/xmalloc.c gms/proto.c gms/ctlmsg.c
-GMSD_SRCS = gms/gmsd.c gms/net.c gms/node.c gms/member.c gms/pages.c \
+UTIL_SRCS = gms/log.c gms/xmalloc.c gms/proto.c gms/ctlmsg.c gms/net.c
+GMSD_SRCS = gms/gmsd.c gms/node.c gms/member.c gms/pages.c \
 	    gms/ctl.c
 CTL_SRCS  = gms/gmsctl.c
 
@@ -32,11 +32,12 @@ CTL_OBJS  = $(CTL_SRCS:%.c=$(B)/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
+TOOLS	= $(B)/tests/tools/gmsinject
 PROGS	= $(BIN)/gmsd $(BIN)/gmsctl
 LIBS	= $(LIBDIR)/libgmsdir.a $(LIBDIR)/libgmsutil.a
 
 .PHONY: all deps test demo bench asan clean
-all: $(PROGS) $(LIBS) $(UNIT_BINS)
+all: $(PROGS) $(LIBS) $(UNIT_BINS) $(TOOLS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -57,6 +58,10 @@ $(BIN)/gmsctl: $(CTL_OBJS) $(LIBS)
 	$(CC) $(CFLAGS) -o $@ $(CTL_OBJS) $(LIBS) $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+
+$(B)/tests/tools/%: tests/tools/%.c $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 

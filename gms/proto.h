@@ -24,7 +24,7 @@
 #define PROTO_MACLEN	16		/* bytes after the body */
 #define PROTO_KEYLEN	32		/* cluster key */
 #define PROTO_PAGE_MIN	1024		/* smallest page size, bytes */
-#define PROTO_PAGE_MAX	65536		/* largest page size, bytes */
+#define PROTO_PAGE_MAX	32768		/* largest page size; a PAGE fits UDP */
 #define PROTO_MAXDGRAM	(PROTO_HDRLEN + 64 + PROTO_PAGE_MAX + PROTO_MACLEN)
 
 #define PROTO_MAX_ENTRIES 64		/* GCD entries in one update/handover */
