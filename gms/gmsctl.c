@@ -8,7 +8,7 @@
  *   gmsctl [--dir DIR] leave
  *   gmsctl [--dir DIR] wait [--members N] [--timeout S]
  *   gmsctl [--dir DIR] exercise [--pages N] [--space S] [--seed X]
- *                      [--shared] [--keep] [--no-put] [--json]
+ *                      [--shared] [--keep] [--no-put] [--json] [--lat F]
  *
  * A UID is NODE:SPACE:PGNO (SPACE with a trailing "s" for a shared page);
  * put stores a private page under this node's id whatever NODE says.
@@ -51,7 +51,7 @@ usage(void)
 "  wait [--members N] [--timeout S]\n"
 "                             wait until joined and N members agree\n"
 "  exercise [--pages N] [--space S] [--seed X] [--shared] [--keep]\n"
-"           [--no-put] [--json]\n"
+"           [--no-put] [--json] [--lat FILE]\n"
 "                             put N pages, get and verify them, discard\n"
 "UID is NODE:SPACE:PGNO; DIR defaults to $GMSD_DIR or %s\n",
 	    GMSCTL_DEFAULT_DIR);
@@ -414,6 +414,8 @@ cmd_exercise(int argc, char **argv)
 	struct uid	 uid;
 	double		 t;
 	char		*s;
+	const char	*latfile = NULL;
+	FILE		*lf;
 
 	for (a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--pages") == 0 && a + 1 < argc)
@@ -430,6 +432,8 @@ cmd_exercise(int argc, char **argv)
 			noput = 1;
 		else if (strcmp(argv[a], "--json") == 0)
 			json = 1;
+		else if (strcmp(argv[a], "--lat") == 0 && a + 1 < argc)
+			latfile = argv[++a];
 		else
 			usage();
 	}
@@ -471,6 +475,16 @@ cmd_exercise(int argc, char **argv)
 		t = now_us();
 		st = ctl_call(CTL_DISCARD, 0, &uid, sizeof uid, &p, &len);
 		op_record(&ops[2], now_us() - t, st);
+	}
+	if (latfile != NULL) {
+		if ((lf = fopen(latfile, "w")) == NULL)
+			fatal("cannot create %s", latfile);
+		fprintf(lf, "# op latency_us\n");
+		for (a = 0; a < 3; a++)
+			for (i = 0; i < ops[a].n; i++)
+				fprintf(lf, "%s %.1f\n", ops[a].name,
+				    ops[a].lat[i]);
+		fclose(lf);
 	}
 	report(ops, keep ? 2 : 3, json, bad);
 	for (a = 0; a < 3; a++)
