@@ -101,6 +101,7 @@ batch_add(struct node *n, struct gcd_batch *b, int type, uint32_t dest,
 		b->dest[i] = dest;
 		memset(&b->m[i], 0, sizeof b->m[i]);
 		b->m[i].type = (uint8_t)type;
+		b->m[i].u.gcd.pod_version = pod_version(n->pod);
 	}
 	e = &b->m[i].u.gcd.entries[b->m[i].u.gcd.nentries++];
 	e->uid = *uid;
@@ -180,6 +181,7 @@ gcd_note(struct node *n, const struct uid *uid, uint32_t holder, uint8_t op,
 	}
 	memset(&m, 0, sizeof m);
 	m.type = MSG_GCD_UPDATE;
+	m.u.gcd.pod_version = pod_version(n->pod);
 	m.u.gcd.nentries = 1;
 	m.u.gcd.entries[0].uid = *uid;
 	m.u.gcd.entries[0].holder = holder;
@@ -668,29 +670,35 @@ pages_on_discard(struct node *n, const struct msg *m,
 
 /* ---- the GCD partition ------------------------------------------------ */
 
+/*
+ * GCD_UPDATE and GCD_HANDOVER.  Entries are routed by the sender's POD,
+ * whose version they carry.  A sender ahead of us knows better: keep the
+ * entry (installing that POD later hands it on if it is not ours).  A
+ * sender behind us may have picked the wrong node: pass the entry on to
+ * the owner under our POD.  Versions only grow along that path, so an
+ * entry comes to rest.
+ */
 static void
 pages_on_gcd(struct node *n, const struct msg *m,
     const struct sockaddr_in *from)
 {
 	const struct msg_gcd_entry	*e;
+	uint32_t			 ours = pod_version(n->pod);
 	struct msg			 a;
-	int				 i;
+	int				 i, mine;
 
 	for (i = 0; i < m->u.gcd.nentries; i++) {
 		e = &m->u.gcd.entries[i];
-		if (pod_find(n->pod, e->holder) == NULL)
+		mine = pod_gcd_node(n->pod, &e->uid) == n->id;
+		if (m->u.gcd.pod_version <= ours &&
+		    pod_find(n->pod, e->holder) == NULL)
 			continue;	/* a holder that is gone */
-		if (pod_gcd_node(n->pod, &e->uid) != n->id) {
-			/*
-			 * Sent under an older POD.  A leaving node knows it
-			 * owns nothing and passes the entry on; elsewhere it
-			 * is dropped and a later lookup misses (safe).
-			 */
-			if (n->state == NS_LEAVING)
-				gcd_note(n, &e->uid, e->holder, e->op, NULL,
-				    NULL);
+		if (!mine && m->u.gcd.pod_version < ours) {
+			gcd_note(n, &e->uid, e->holder, e->op, NULL, NULL);
 			continue;
 		}
+		if (!mine && m->u.gcd.pod_version == ours)
+			continue;	/* cannot happen with equal PODs */
 		if (m->type == MSG_GCD_HANDOVER)
 			(void)gcd_add(n->gcd, &e->uid, e->holder);
 		else

@@ -466,6 +466,7 @@ enc_gcd(struct wcur *w, const struct msg_gcd *g)
 
 	w_u16(w, g->nentries);
 	w_zero(w, 2);
+	w_u32(w, g->pod_version);
 	for (i = 0; i < g->nentries; i++) {
 		w_uid(w, &g->entries[i].uid);
 		w_u32(w, g->entries[i].holder);
@@ -596,7 +597,7 @@ body_len(const struct proto_typeinfo *ti, int type, const uint8_t *body,
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:
 		n = r_u16(&r);
-		return r.err ? 4 : 4 + GCDENTRYLEN * n;
+		return r.err ? 8 : 8 + GCDENTRYLEN * n;
 	case MSG_PAGE:
 	case MSG_PUTPAGE:
 		if (!page_size_ok(page_size))
@@ -653,6 +654,7 @@ dec_gcd(struct rcur *r, struct msg_gcd *g)
 	g->nentries = r_u16(r);
 	if (r_zero(r, 2) != 0 || g->nentries > PROTO_MAX_ENTRIES)
 		return -1;
+	g->pod_version = r_u32(r);
 	for (i = 0; i < g->nentries; i++) {
 		r_uid(r, &g->entries[i].uid);
 		g->entries[i].holder = r_u32(r);

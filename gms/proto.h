@@ -17,7 +17,7 @@
 #include "directories/pod.h"
 #include "directories/uid.h"
 
-#define PROTO_VERSION	1
+#define PROTO_VERSION	2
 #define PROTO_MAGIC	0x474d		/* "GM" */
 
 #define PROTO_HDRLEN	24		/* bytes before the body */
@@ -292,10 +292,12 @@ struct msg_discard {
 };
 
 /*
- * GCD_UPDATE and GCD_HANDOVER bodies (4 + 24 n bytes):
+ * GCD_UPDATE and GCD_HANDOVER bodies (8 + 24 n bytes):
  * +-------------------------------+-------------------------------+
  * |           count n             |         reserved (0)          |
  * +-------------------------------+-------------------------------+
+ * |          POD version the sender routed these entries by       |
+ * +---------------------------------------------------------------+
  * n times:
  * +---------------------------------------------------------------+
  * |                          UID (128 bits)                       |
@@ -314,6 +316,7 @@ struct msg_gcd_entry {
 };
 struct msg_gcd {
 	uint16_t		nentries;
+	uint32_t		pod_version;
 	struct msg_gcd_entry	entries[PROTO_MAX_ENTRIES];
 };
 

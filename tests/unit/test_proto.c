@@ -135,6 +135,7 @@ sample(int type, uint32_t ps, struct msg *m)
 	case MSG_GCD_HANDOVER:
 		m->u.gcd.nentries = type == MSG_GCD_UPDATE ? 4 :
 		    PROTO_MAX_ENTRIES;
+		m->u.gcd.pod_version = 0x0a0b0c0d;
 		for (i = 0; i < m->u.gcd.nentries; i++) {
 			m->u.gcd.entries[i].uid.node = i + 1;
 			m->u.gcd.entries[i].uid.space = 0x100 + i;
@@ -173,7 +174,7 @@ want_body(const struct msg *m, uint32_t ps)
 		return 24 + ps;
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:
-		return 4 + 24 * m->u.gcd.nentries;
+		return 8 + 24 * m->u.gcd.nentries;
 	}
 	return 0;
 }
@@ -258,7 +259,8 @@ body_same(const struct msg *a, const struct msg *b, uint32_t ps)
 		    a->u.discard.flags == b->u.discard.flags;
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:
-		if (ga->nentries != gb->nentries)
+		if (ga->nentries != gb->nentries ||
+		    ga->pod_version != gb->pod_version)
 			return 0;
 		for (i = 0; i < ga->nentries; i++) {
 			if (!uid_same(&ga->entries[i].uid, &gb->entries[i].uid) ||
@@ -529,7 +531,7 @@ test_roundtrip_limits(void)
 	sample(MSG_GCD_UPDATE, 4096, &m);
 	m.u.gcd.nentries = 0;
 	len = proto_encode(buf, sizeof buf, &key, 4096, &m);
-	CHECK_EQ(len, PROTO_HDRLEN + 4 + PROTO_MACLEN);
+	CHECK_EQ(len, PROTO_HDRLEN + 8 + PROTO_MACLEN);
 	CHECK_EQ(decode(buf, len, 4096, &out), PE_OK);
 	CHECK(msg_same(&m, &out, 4096));
 
@@ -553,14 +555,14 @@ static void
 test_golden(void)
 {
 	static const uint8_t	hb[] = {
-		0x47, 0x4d, 0x01, 0x04, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x02, 0x04, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xf3,
 		0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x03, 0xe8,
 		0x00, 0x00, 0x07, 0xd0, 0x00, 0x00, 0x0b, 0xb8,
 	};
 	static const uint8_t	gp[] = {
-		0x47, 0x4d, 0x01, 0x20, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x02, 0x20, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xce, 0x0f,
 		0x00, 0x00, 0x12, 0x34, 0x80, 0x00, 0x00, 0x05,
@@ -568,7 +570,7 @@ test_golden(void)
 		0x00, 0x00, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x4d,
 	};
 	static const uint8_t	ack[] = {
-		0x47, 0x4d, 0x01, 0x08, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x02, 0x08, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x01, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xf7,
 		0x04, 0x00, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef,
@@ -920,7 +922,7 @@ test_malformed_discard(void)
 static void
 malformed_gcd(int type)
 {
-	uint8_t		body[4 + 24 * (PROTO_MAX_ENTRIES + 1)];
+	uint8_t		body[8 + 24 * (PROTO_MAX_ENTRIES + 1)];
 	struct dg	d;
 	int		i;
 
@@ -929,20 +931,20 @@ malformed_gcd(int type)
 	CHECK_EQ(mut16(type, BODY(0), 0xffff), PE_LENGTH);
 	CHECK_EQ(mut8(type, BODY(2), 1), PE_VALUE);	/* reserved */
 	CHECK_EQ(mut8(type, BODY(3), 1), PE_VALUE);
-	CHECK_EQ(mut8(type, BODY(4 + 24 * 3 + 21), 1), PE_VALUE);
-	CHECK_EQ(mut8(type, BODY(4 + 24 * 3 + 23), 0x80), PE_VALUE);
-	CHECK_EQ(mut8(type, BODY(4 + 24 * 2 + 20), 0), PE_VALUE);	/* op */
-	CHECK_EQ(mut8(type, BODY(4 + 24 * 2 + 20), 3), PE_VALUE);
-	CHECK_EQ(mut8(type, BODY(4 + 24 * 2 + 20), 0xff), PE_VALUE);
-	CHECK_EQ(mut32(type, BODY(4 + 24 * 1 + 16), 0), PE_VALUE); /* holder */
-	CHECK_EQ(mut8(type, BODY(4 + 24 * 2 + 20), GCD_OPADD), PE_OK);
+	CHECK_EQ(mut8(type, BODY(8 + 24 * 3 + 21), 1), PE_VALUE);
+	CHECK_EQ(mut8(type, BODY(8 + 24 * 3 + 23), 0x80), PE_VALUE);
+	CHECK_EQ(mut8(type, BODY(8 + 24 * 2 + 20), 0), PE_VALUE);	/* op */
+	CHECK_EQ(mut8(type, BODY(8 + 24 * 2 + 20), 3), PE_VALUE);
+	CHECK_EQ(mut8(type, BODY(8 + 24 * 2 + 20), 0xff), PE_VALUE);
+	CHECK_EQ(mut32(type, BODY(8 + 24 * 1 + 16), 0), PE_VALUE); /* holder */
+	CHECK_EQ(mut8(type, BODY(8 + 24 * 2 + 20), GCD_OPADD), PE_OK);
 
 	memset(body, 0, sizeof body);
 	put16(body, PROTO_MAX_ENTRIES + 1);
 	for (i = 0; i < PROTO_MAX_ENTRIES + 1; i++) {
-		put32(body + 4 + 24 * i, i);
-		put32(body + 4 + 24 * i + 16, 1);
-		body[4 + 24 * i + 20] = GCD_OPREMOVE;
+		put32(body + 8 + 24 * i, i);
+		put32(body + 8 + 24 * i + 16, 1);
+		body[8 + 24 * i + 20] = GCD_OPREMOVE;
 	}
 	dg_raw(&d, type, 0, body, sizeof body);
 	CHECK_EQ(dg_decode(&d, 4096), PE_VALUE);
