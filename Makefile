@@ -18,8 +18,9 @@ BIN	?= bin
 LIBDIR	?= lib
 
 DIR_SRCS  = directories/uid.c directories/pfd.c directories/gcd.c \
-	    directories/pod.c
-UTIL_SRCS = gms/log.c gms/xmalloc.c gms/proto.c gms/ctlmsg.c gms/net.c
+	    directories/pod.c directories/epoch.c
+UTIL_SRCS = gms/log.c gms/xmalloc.c gms/proto.c gms/ctlmsg.c gms/net.c \
+	    gms/region.c
 GMSD_SRCS = gms/gmsd.c gms/node.c gms/member.c gms/pages.c \
 	    gms/ctl.c
 CTL_SRCS  = gms/gmsctl.c
