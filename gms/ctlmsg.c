@@ -1,5 +1,8 @@
 /* ctlmsg.c: framing of the local control protocol (see ctlmsg.h). */
+#include <sys/socket.h>
+
 #include <string.h>
+#include <unistd.h>
 
 #include "gms/ctlmsg.h"
 
@@ -38,4 +41,75 @@ ctl_unpack(const uint8_t *buf, size_t len, struct ctl_hdr *h,
 		return -1;
 	*payload = buf + CTL_HDRLEN;
 	return 0;
+}
+
+ssize_t
+ctl_sendfds(int sock, const void *buf, size_t len, const int *fds, int nfds)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(2 * sizeof(int))];
+	} cm;
+	struct msghdr	msg;
+	struct iovec	iov;
+
+	memset(&msg, 0, sizeof msg);
+	iov.iov_base = (void *)(uintptr_t)buf;
+	iov.iov_len = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (nfds > 0) {
+		if (nfds > 2)
+			nfds = 2;
+		memset(&cm, 0, sizeof cm);
+		msg.msg_control = cm.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		cm.hdr.cmsg_level = SOL_SOCKET;
+		cm.hdr.cmsg_type = SCM_RIGHTS;
+		cm.hdr.cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(&cm.hdr), fds, sizeof(int) * (size_t)nfds);
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+ssize_t
+ctl_recvfds(int sock, void *buf, size_t len, int fds[2])
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(4 * sizeof(int))];
+	} cm;
+	struct msghdr	 msg;
+	struct cmsghdr	*c;
+	struct iovec	 iov;
+	ssize_t		 n;
+	int		 got[4];
+	size_t		 i, k;
+
+	fds[0] = fds[1] = -1;
+	memset(&msg, 0, sizeof msg);
+	iov.iov_base = buf;
+	iov.iov_len = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = sizeof cm.buf;
+	n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -1;
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (k > 4)
+			k = 4;
+		memcpy(got, CMSG_DATA(c), k * sizeof(int));
+		for (i = 0; i < k; i++) {
+			if (i < 2 && fds[i] == -1)
+				fds[i] = got[i];
+			else
+				close(got[i]);	/* more than we take */
+		}
+	}
+	return n;
 }

@@ -17,6 +17,11 @@
  *   GET      request: UID;  reply: one page (status CTL_OK) or none
  *   DISCARD  request: UID
  *   LEAVE    request: none
+ *   HELLO    request: none; reply: struct ctl_hello
+ *   MAP      request: struct ctl_map, then for a file the path (NUL
+ *            included); two descriptors ride along (SCM_RIGHTS): the
+ *            region's memfd and its userfaultfd.  reply: struct ctl_mapped
+ *   UNMAP    request: the region's space id (uint32_t)
  * A reply with status other than CTL_OK carries a sentence as payload.
  */
 #ifndef GMS_CTLMSG_H
@@ -37,6 +42,34 @@ enum ctl_op {
 	CTL_GET = 3,
 	CTL_DISCARD = 4,
 	CTL_LEAVE = 5,
+	CTL_HELLO = 6,
+	CTL_MAP = 7,
+	CTL_UNMAP = 8,
+	CTL_PAGES = 9,		/* reply: the PFD as JSON lines (tests) */
+};
+
+/* HELLO reply. */
+struct ctl_hello {
+	uint32_t	page_size;
+	uint32_t	node;		/* 0 while joining */
+	uint32_t	nframes;
+	uint32_t	version;	/* PROTO_VERSION */
+};
+
+#define CTL_MAP_FILE	0x01	/* read-only, shared pages of a file */
+
+/* MAP request. */
+struct ctl_map {
+	uint64_t	base;		/* where the client mapped the memfd */
+	uint64_t	len;		/* bytes, a multiple of the page size */
+	uint32_t	flags;		/* CTL_MAP_* */
+	int32_t		pid;		/* the client process */
+};
+
+/* MAP reply. */
+struct ctl_mapped {
+	uint32_t	space;		/* the region's UID space */
+	uint32_t	node;
 };
 
 enum ctl_status {
@@ -62,5 +95,12 @@ size_t	ctl_pack(uint8_t *buf, size_t cap, const struct ctl_hdr *,
 /* Parse a packet; -1 if it is shorter than its header says. */
 int	ctl_unpack(const uint8_t *buf, size_t len, struct ctl_hdr *,
 	    const uint8_t **payload);
+/*
+ * Send one packet with up to two descriptors; receive one, collecting up
+ * to two descriptors into fds (-1 where none came).  Both return the
+ * packet length or -1 with errno set.
+ */
+ssize_t	ctl_sendfds(int sock, const void *, size_t, const int *fds, int nfds);
+ssize_t	ctl_recvfds(int sock, void *, size_t, int fds[2]);
 
 #endif
