@@ -22,23 +22,31 @@ DIR_SRCS  = directories/uid.c directories/pfd.c directories/gcd.c \
 UTIL_SRCS = gms/log.c gms/xmalloc.c gms/proto.c gms/ctlmsg.c gms/net.c \
 	    gms/region.c
 GMSD_SRCS = gms/gmsd.c gms/node.c gms/member.c gms/pages.c \
-	    gms/ctl.c
+	    gms/ctl.c gms/pager.c gms/store.c
 CTL_SRCS  = gms/gmsctl.c
+GMS_SRCS  = gms/libgms.c
 
 DIR_OBJS  = $(DIR_SRCS:%.c=$(B)/%.o)
 UTIL_OBJS = $(UTIL_SRCS:%.c=$(B)/%.o)
 GMSD_OBJS = $(GMSD_SRCS:%.c=$(B)/%.o)
 CTL_OBJS  = $(CTL_SRCS:%.c=$(B)/%.o)
+GMS_OBJS  = $(GMS_SRCS:%.c=$(B)/%.o)
+# libgms.a stands alone: a client links it with -pthread and nothing else.
+GMSLIB_OBJS = $(GMS_OBJS) $(B)/gms/ctlmsg.o $(B)/gms/region.o \
+	    $(B)/gms/xmalloc.o $(B)/gms/log.o
+GMSLIB	  = $(LIBDIR)/libgms.a
 
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
 TOOLS	= $(B)/tests/tools/gmsinject
+TOOLS	+= $(B)/tests/tools/gmsmem
 PROGS	= $(BIN)/gmsd $(BIN)/gmsctl
 LIBS	= $(LIBDIR)/libgmsdir.a $(LIBDIR)/libgmsutil.a
 
 .PHONY: all deps test demo bench asan clean
 all: $(PROGS) $(LIBS) $(UNIT_BINS) $(TOOLS)
+all: $(GMSLIB)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -48,6 +56,9 @@ $(LIBDIR)/libgmsdir.a: $(DIR_OBJS)
 	@mkdir -p $(LIBDIR)
 	$(AR) rcs $@ $^
 $(LIBDIR)/libgmsutil.a: $(UTIL_OBJS)
+	@mkdir -p $(LIBDIR)
+	$(AR) rcs $@ $^
+$(GMSLIB): $(GMSLIB_OBJS)
 	@mkdir -p $(LIBDIR)
 	$(AR) rcs $@ $^
 
@@ -65,6 +76,14 @@ $(B)/tests/%: tests/unit/%.c $(LIBS)
 $(B)/tests/tools/%: tests/tools/%.c $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+
+# Clients of libgms: the library alone, as a workload would link it.
+$(B)/tests/tools/gmsmem: tests/tools/gmsmem.c $(GMSLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(GMSLIB) -pthread
+$(B)/tests/test_libgms: tests/unit/test_libgms.c $(GMSLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(GMSLIB) -pthread
 
 deps:
 	@sh experiments/install-deps.sh

@@ -67,6 +67,7 @@ ctl_conn_close(struct ctl_conn *c)
 	if (c->closed)
 		return;
 	c->closed = 1;
+	pager_conn_closed(c->n, c);
 	event_free(c->ev);
 	c->ev = NULL;
 	close(c->fd);
@@ -205,6 +206,15 @@ ctl_counters(struct node *n, struct ctl_counter *c, int max)
 	C("joins", s->joins);
 	C("leaves", s->leaves);
 	C("dead_nodes", s->dead_nodes);
+	C("stale_puts", s->stale_puts);
+	C("faults", s->faults);
+	C("faults_cluster", s->faults_cluster);
+	C("faults_disk", s->faults_disk);
+	C("wp_faults", s->wp_faults);
+	C("evict_local", s->evict_local);
+	C("writebacks", s->writebacks);
+	C("sampled", s->sampled);
+	C("referenced", s->referenced);
 	C("bytes_sent", ns->bytes_sent);
 	C("bytes_recv", ns->bytes_recv);
 	C("retransmits", ns->retransmits);
@@ -225,20 +235,22 @@ ctl_status_json(struct node *n, struct sbuf *b)
 {
 	const struct net_stats	*ns = net_stats(n->net);
 	const struct pod_member	*pm;
-	struct ctl_counter	 c[64];
+	struct ctl_counter	 c[80];
 	int			 i, k, first;
 
 	sb_printf(b, "{\"node\":%u,\"state\":\"%s\",\"master\":%u,"
 	    "\"is_master\":%s,\"cluster\":%u,\"page_size\":%u,"
 	    "\"udp_port\":%u,\"pod_version\":%u,"
 	    "\"frames\":%u,\"free\":%u,\"local\":%u,\"global\":%u,"
-	    "\"gcd_entries\":%zu,\"pending\":%zu,\"members\":[",
+	    "\"gcd_entries\":%zu,\"pending\":%zu,\"regions\":%d,"
+	    "\"policy\":\"%s\",\"members\":[",
 	    n->id, ctl_state_name(n->state), n->master_id,
 	    n->is_master ? "true" : "false", n->cluster, n->page_size,
 	    net_port(n->net), pod_version(n->pod), n->nframes,
 	    pfd_nfree(n->pfd), pfd_count(n->pfd, PFD_LOCAL),
 	    pfd_count(n->pfd, PFD_GLOBAL), gcd_count(n->gcd),
-	    net_pending(n->net));
+	    net_pending(n->net), pager_nregions(n),
+	    n->policy == POLICY_LOCAL ? "local" : "gms");
 	for (i = 0; i < pod_nmembers(n->pod); i++) {
 		pm = pod_member_at(n->pod, i);
 		sb_printf(b, "%s{\"id\":%u,\"addr\":\"%u.%u.%u.%u:%u\","
@@ -249,7 +261,7 @@ ctl_status_json(struct node *n, struct sbuf *b)
 		    ctl_load_of(n, pm->id));
 	}
 	sb_printf(b, "],\"counters\":{");
-	k = ctl_counters(n, c, 64);
+	k = ctl_counters(n, c, 80);
 	for (i = 0; i < k; i++)
 		sb_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "", c[i].name,
 		    c[i].value);
@@ -270,7 +282,7 @@ ctl_status_text(struct node *n, struct sbuf *b)
 {
 	const struct net_stats	*ns = net_stats(n->net);
 	const struct pod_member	*pm;
-	struct ctl_counter	 c[64];
+	struct ctl_counter	 c[80];
 	int			 i, k;
 
 	sb_printf(b, "node %u (%s%s), cluster %u, page size %u, "
@@ -290,11 +302,12 @@ ctl_status_text(struct node *n, struct sbuf *b)
 		    ctl_load_of(n, pm->id));
 	}
 	sb_printf(b, "frames %u: %u local, %u global, %u free; "
-	    "GCD entries %zu\n", n->nframes, pfd_count(n->pfd, PFD_LOCAL),
-	    pfd_count(n->pfd, PFD_GLOBAL), pfd_nfree(n->pfd),
-	    gcd_count(n->gcd));
+	    "GCD entries %zu; %d regions; policy %s\n", n->nframes,
+	    pfd_count(n->pfd, PFD_LOCAL), pfd_count(n->pfd, PFD_GLOBAL),
+	    pfd_nfree(n->pfd), gcd_count(n->gcd), pager_nregions(n),
+	    n->policy == POLICY_LOCAL ? "local" : "gms");
 	sb_printf(b, "counters:");
-	k = ctl_counters(n, c, 64);
+	k = ctl_counters(n, c, 80);
 	for (i = 0; i < k; i++)
 		sb_printf(b, "%s%s %" PRIu64, i % 6 ? ", " : "\n  ",
 		    c[i].name, c[i].value);
@@ -335,27 +348,153 @@ ctl_page_done(struct node *n, int status, const uint8_t *page, void *arg)
 	free(r);
 }
 
+/* The process at the other end of a control connection. */
+static pid_t
+ctl_peer_pid(struct ctl_conn *c)
+{
+	struct ucred	cred;
+	socklen_t	len = sizeof cred;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return -1;
+	return cred.pid;
+}
+
 static void
-ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p)
+ctl_closefds(int fds[2])
+{
+	if (fds[0] != -1)
+		close(fds[0]);
+	if (fds[1] != -1)
+		close(fds[1]);
+}
+
+static void
+ctl_map(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
+    int fds[2])
+{
+	struct node		*n = c->n;
+	struct ctl_map		 m;
+	struct ctl_mapped	 r;
+	const char		*path = NULL;
+	char			 err[512];
+
+	if (h->len < sizeof m || fds[0] == -1 || fds[1] == -1) {
+		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "a map request needs "
+		    "a struct ctl_map, a memfd and a userfaultfd");
+		ctl_closefds(fds);
+		return;
+	}
+	memcpy(&m, p, sizeof m);
+	if ((m.flags & CTL_MAP_FILE) &&
+	    (h->len == sizeof m || p[h->len - 1] != '\0')) {
+		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "a file map request "
+		    "needs a NUL-terminated path");
+		ctl_closefds(fds);
+		return;
+	}
+	if (m.flags & CTL_MAP_FILE)
+		path = (const char *)p + sizeof m;
+	if (n->state != NS_MEMBER) {
+		ctl_replyf(c, h->op, h->reqid, CTL_BUSY, "node is not a "
+		    "member yet");
+		ctl_closefds(fds);
+		return;
+	}
+	memset(&r, 0, sizeof r);
+	r.node = n->id;
+	if (pager_map(n, c, &m, path, fds[0], fds[1], ctl_peer_pid(c),
+	    &r.space, err, sizeof err) == -1) {
+		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "%s", err);
+		return;		/* pager_map closed the descriptors */
+	}
+	ctl_reply(c, h->op, h->reqid, CTL_OK, &r, sizeof r);
+}
+
+static int
+ctl_pages_one(struct pfd_page *pg, void *arg)
+{
+	struct sbuf	*b = arg;
+	char		 u[UID_STRLEN];
+
+	sb_printf(b, "{\"uid\":\"%s\",\"kind\":\"%s\",\"dirty\":%s,"
+	    "\"shared\":%s,\"last_ref\":%llu}\n",
+	    uid_fmt(&pg->uid, u, sizeof u),
+	    pg->kind == PFD_LOCAL ? "local" : "global",
+	    (pg->flags & PFD_DIRTY) ? "true" : "false",
+	    (pg->flags & PFD_SHARED) ? "true" : "false",
+	    (unsigned long long)pg->last_ref);
+	return 0;
+}
+
+/* Requests that need no network: answered at once. */
+static int
+ctl_local_op(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p)
+{
+	struct node		*n = c->n;
+	struct ctl_hello	 hello;
+	struct sbuf		 b;
+	uint32_t		 space;
+
+	switch (h->op) {
+	case CTL_HELLO:
+		memset(&hello, 0, sizeof hello);
+		hello.page_size = n->page_size;
+		hello.node = n->id;
+		hello.nframes = n->nframes;
+		hello.version = PROTO_VERSION;
+		ctl_reply(c, h->op, h->reqid, CTL_OK, &hello, sizeof hello);
+		return 1;
+	case CTL_UNMAP:
+		if (h->len != sizeof space) {
+			ctl_replyf(c, h->op, h->reqid, CTL_ERR, "bad unmap");
+			return 1;
+		}
+		memcpy(&space, p, sizeof space);
+		if (pager_unmap(n, c, space) == -1)
+			ctl_replyf(c, h->op, h->reqid, CTL_ERR, "no region %u "
+			    "of this connection", space);
+		else
+			ctl_reply(c, h->op, h->reqid, CTL_OK, NULL, 0);
+		return 1;
+	case CTL_PAGES:
+	case CTL_STATUS:
+		memset(&b, 0, sizeof b);
+		b.cap = 65536;
+		b.s = xmalloc(b.cap);
+		if (h->op == CTL_PAGES)
+			pfd_foreach(n->pfd, ctl_pages_one, &b);
+		else if (h->status & CTL_FJSON)
+			ctl_status_json(n, &b);
+		else
+			ctl_status_text(n, &b);
+		if (b.len > CTL_MAXMSG - CTL_HDRLEN)
+			ctl_replyf(c, h->op, h->reqid, CTL_ERR, "the answer is "
+			    "too large for one reply (%zu bytes)", b.len);
+		else
+			ctl_reply(c, h->op, h->reqid, CTL_OK, b.s, b.len);
+		free(b.s);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
+    int fds[2])
 {
 	struct node	*n = c->n;
 	struct ctl_req	*r;
 	struct uid	 uid;
-	struct sbuf	 b;
 	size_t		 want;
 
-	if (h->op == CTL_STATUS) {
-		memset(&b, 0, sizeof b);
-		b.cap = 4096;
-		b.s = xmalloc(b.cap);
-		if (h->status & CTL_FJSON)
-			ctl_status_json(n, &b);
-		else
-			ctl_status_text(n, &b);
-		ctl_reply(c, h->op, h->reqid, CTL_OK, b.s, b.len);
-		free(b.s);
+	if (h->op == CTL_MAP) {
+		ctl_map(c, h, p, fds);
 		return;
 	}
+	ctl_closefds(fds);
+	if (ctl_local_op(c, h, p))
+		return;
 	if (h->op == CTL_LEAVE) {
 		(void)member_leave(n, c, h->reqid);
 		return;
@@ -387,7 +526,7 @@ ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p)
 	if (h->op == CTL_PUT)
 		pages_put(n, &uid, p + sizeof uid, ctl_page_done, r);
 	else if (h->op == CTL_GET)
-		pages_get(n, &uid, ctl_page_done, r);
+		pages_get(n, &uid, 1, ctl_page_done, r);
 	else
 		pages_discard(n, &uid, ctl_page_done, r);
 }
@@ -400,21 +539,23 @@ ctl_readable(evutil_socket_t fd, short what, void *arg)
 	struct ctl_hdr	 h;
 	const uint8_t	*p;
 	ssize_t		 len;
+	int		 fds[2];
 
 	(void)what;
-	len = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+	len = ctl_recvfds(fd, buf, sizeof buf, fds);
 	if (len < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (len <= 0) {
+	if (len <= 0 || ctl_unpack(buf, (size_t)len, &h, &p) == -1) {
+		if (len > 0)
+			log_warnx("control client sent a malformed request");
+		if (fds[0] != -1)
+			close(fds[0]);
+		if (fds[1] != -1)
+			close(fds[1]);
 		ctl_conn_close(c);
 		return;
 	}
-	if (ctl_unpack(buf, (size_t)len, &h, &p) == -1) {
-		log_warnx("control client sent a malformed request");
-		ctl_conn_close(c);
-		return;
-	}
-	ctl_dispatch(c, &h, p);
+	ctl_dispatch(c, &h, p, fds);
 }
 
 static void

@@ -26,6 +26,7 @@
 #include "gms/ctlmsg.h"
 #include "gms/log.h"
 #include "gms/node.h"
+#include "gms/store.h"
 
 #define GMSD_DEFAULT_MEM	(64ULL << 20)	/* --mem, bytes */
 #define GMSD_DEFAULT_PAGE	4096		/* --page-size, bytes */
@@ -40,6 +41,7 @@ struct gmsd_opts {
 	uint32_t	 page_size;
 	uint32_t	 cluster;
 	uint32_t	 heartbeat_ms;
+	int		 policy;
 	int		 verbosity;
 };
 
@@ -49,7 +51,8 @@ usage(void)
 	fprintf(stderr,
 "usage: gmsd [--listen HOST:PORT] [--master HOST:PORT] [--mem SIZE]\n"
 "            [--dir DIR] [--key-file FILE] [--cluster ID]\n"
-"            [--page-size BYTES] [--heartbeat MS] [-v] [-q]\n"
+"            [--page-size BYTES] [--heartbeat MS] [--policy gms|local]\n"
+"            [-v] [-q]\n"
 "\n"
 "  --listen HOST:PORT  UDP address of this node (default %s;\n"
 "                      port 0 lets the kernel choose)\n"
@@ -61,7 +64,9 @@ usage(void)
 "  --cluster ID        cluster id, a number (default 1)\n"
 "  --page-size BYTES   page size: 4096 (default) or 8192 as in the paper;\n"
 "                      set on the master, joining nodes must agree\n"
-"  --heartbeat MS      heartbeat interval, set on the master (default %d)\n",
+"  --heartbeat MS      heartbeat interval, set on the master (default %d)\n"
+"  --policy gms|local  gms: page to other nodes' idle memory (default);\n"
+"                      local: only this node's backing store (baseline)\n",
 	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS);
 	exit(2);
 }
@@ -132,6 +137,7 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 		{ "cluster", required_argument, NULL, 'c' },
 		{ "page-size", required_argument, NULL, 'p' },
 		{ "heartbeat", required_argument, NULL, 'b' },
+		{ "policy", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -183,6 +189,15 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 			    o->heartbeat_ms < 10 || o->heartbeat_ms > 60000)
 				fatalx("--heartbeat %s: milliseconds from 10 "
 				    "to 60000", optarg);
+			break;
+		case 'P':
+			if (strcmp(optarg, "gms") == 0)
+				o->policy = POLICY_GMS;
+			else if (strcmp(optarg, "local") == 0)
+				o->policy = POLICY_LOCAL;
+			else
+				fatalx("--policy %s: gms (cluster memory) or "
+				    "local (own backing store only)", optarg);
 			break;
 		case 'v':
 			o->verbosity = LOG_DEBUG;
@@ -270,6 +285,10 @@ setup_node(struct node *n, const struct gmsd_opts *o)
 	n->cluster = o->cluster;
 	n->page_size = o->page_size;
 	n->heartbeat_ms = o->heartbeat_ms;
+	n->policy = o->policy;
+	if (posix_memalign((void **)&n->pagebuf, STORE_ALIGN,
+	    o->page_size) != 0)
+		fatalx("cannot allocate a page buffer");
 	if (o->mem / o->page_size == 0 || o->mem / o->page_size > UINT32_MAX)
 		fatalx("--mem %llu bytes: must hold from 1 to 2^32 pages of "
 		    "%u bytes", (unsigned long long)o->mem, o->page_size);
@@ -352,7 +371,10 @@ main(int argc, char **argv)
 	member_start(&n);
 	event_base_dispatch(n.base);
 
+	pager_close(&n);
 	ctl_close(&n);
+	pages_free_expects(&n);
+	free(n.pagebuf);
 	event_free(sigint);
 	event_free(sigterm);
 	if (n.beat_timer != NULL)

@@ -11,6 +11,8 @@
 #ifndef GMS_NODE_H
 #define GMS_NODE_H
 
+#include <sys/types.h>
+
 #include <netinet/in.h>
 #include <stdint.h>
 
@@ -23,6 +25,8 @@
 struct event;
 struct event_base;
 struct ctl_conn;
+struct ctl_map;
+struct put_expect;
 
 #define NODE_HEARTBEAT_MS	500	/* default heartbeat interval */
 #define NODE_DEAD_BEATS		4	/* missed heartbeats: dead */
@@ -68,7 +72,13 @@ struct node_stats {
 	uint64_t	served_pages, served_misses, forwards;
 	uint64_t	gcd_updates, handed_over, taken_over;
 	uint64_t	dead_nodes, joins, leaves;
+	uint64_t	stale_puts;
+	uint64_t	faults, faults_cluster, faults_disk, wp_faults;
+	uint64_t	evict_local, writebacks, sampled, referenced;
 };
+
+#define POLICY_GMS	0	/* cluster memory, as in the paper */
+#define POLICY_LOCAL	1	/* no cluster memory: the disk baseline */
 
 struct node {
 	struct event_base	*base;
@@ -109,6 +119,15 @@ struct node {
 	uint32_t		 leave_reqid;
 
 	struct event		*beat_timer;
+	int			 policy;	/* POLICY_* */
+	uint32_t		 get_from;	/* holder of the last page got */
+	struct put_expect	*expects;	/* pages.c */
+	struct pager_region	*regions;	/* pager.c */
+	uint32_t		 next_space;
+	uint8_t			*pagebuf;	/* STORE_ALIGN-ed, one page */
+	uint32_t		 sample_ms;	/* age sampler period */
+	uint32_t		 sample_pct;	/* share of pages per period */
+	struct event		*sample_timer;
 	char			 dir[256];
 	struct node_stats	 st;
 	uint64_t		 started_ms;
@@ -145,8 +164,31 @@ void		 pages_handle(struct node *, const struct msg *,
 		    const struct sockaddr_in *);
 void		 pages_put(struct node *, const struct uid *,
 		    const uint8_t *page, pages_done_fn *, void *);
-void		 pages_get(struct node *, const struct uid *,
+void		 pages_put_to(struct node *, const struct uid *,
+		    const uint8_t *page, uint32_t target, pages_done_fn *,
+		    void *);
+/* cache: keep the fetched page here as a local page (gmsctl get). */
+void		 pages_get(struct node *, const struct uid *, int cache,
 		    pages_done_fn *, void *);
+struct pfd_page	*pages_take_frame(struct node *, const struct uid *,
+		    int kind, int flags, uint64_t last_ref,
+		    unsigned int victims, uint32_t hint);
+void		 pages_free_expects(struct node *);
+/* Tell uid's GCD node that this node caches it (or no longer does). */
+void		 pages_note_holder(struct node *, const struct uid *, int add);
+
+/* pager.c: the node's programs' regions (userfaultfd) */
+struct pager_region;
+int		 pager_map(struct node *, struct ctl_conn *,
+		    const struct ctl_map *, const char *path, int memfd,
+		    int uffd, pid_t pid, uint32_t *space, char *err,
+		    size_t errlen);
+int		 pager_unmap(struct node *, struct ctl_conn *, uint32_t space);
+void		 pager_conn_closed(struct node *, struct ctl_conn *);
+/* Evict a region page (write-back, putpage); -1 if pg is not one. */
+int		 pager_evict(struct node *, struct pfd_page *, uint32_t hint);
+void		 pager_close(struct node *);
+int		 pager_nregions(struct node *);
 void		 pages_discard(struct node *, const struct uid *,
 		    pages_done_fn *, void *);
 /* A new POD is installed: drop the dead, hand over what moved. */

@@ -15,8 +15,11 @@
  * Global pages are clean, so every stale answer is safe: a missing or stale
  * GCD entry turns into a miss, and the requester reads its backing store.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <uthash.h>
 
 #include "gms/log.h"
 #include "gms/node.h"
@@ -27,6 +30,7 @@ struct get_op {
 	struct node	*n;
 	struct uid	 uid;
 	uint32_t	 gcd_node;
+	int		 cache;		/* keep the page here (gmsctl) */
 	pages_done_fn	*done;
 	void		*arg;
 };
@@ -59,6 +63,70 @@ struct gcd_batch {
 };
 
 static void	pages_send_put(struct put_op *);
+
+/*
+ * The owner of a private page is its GCD node and the only one who puts
+ * it (but for a leaving node's hand-off).  It remembers where its latest
+ * put went, so that a late GCD update from an older put is recognised
+ * and its copy discarded instead of served.
+ */
+struct put_expect {
+	struct uid	 uid;
+	uint32_t	 target;
+	UT_hash_handle	 hh;
+};
+
+static void
+expect_set(struct node *n, const struct uid *uid, uint32_t target)
+{
+	struct put_expect	*e;
+
+	if (uid_is_shared(uid) || uid->node != n->id)
+		return;
+	HASH_FIND(hh, n->expects, uid, sizeof *uid, e);
+	if (e == NULL) {
+		if (target == 0)
+			return;
+		e = xcalloc(1, sizeof *e);
+		e->uid = *uid;
+		HASH_ADD(hh, n->expects, uid, sizeof e->uid, e);
+	}
+	if (target == 0) {
+		HASH_DEL(n->expects, e);
+		free(e);
+		return;
+	}
+	e->target = target;
+}
+
+/* 1: holder is where our latest put went (or no put is pending). */
+static int
+expect_match(struct node *n, const struct uid *uid, uint32_t holder)
+{
+	struct put_expect	*e;
+
+	if (uid_is_shared(uid) || uid->node != n->id)
+		return 1;
+	HASH_FIND(hh, n->expects, uid, sizeof *uid, e);
+	if (e == NULL)
+		return 1;
+	if (e->target != holder)
+		return 0;
+	HASH_DEL(n->expects, e);
+	free(e);
+	return 1;
+}
+
+void
+pages_free_expects(struct node *n)
+{
+	struct put_expect	*e, *tmp;
+
+	HASH_ITER(hh, n->expects, e, tmp) {
+		HASH_DEL(n->expects, e);
+		free(e);
+	}
+}
 
 static void
 pages_ignore_reply(struct net *net, const struct msg *r,
@@ -137,6 +205,19 @@ gcd_apply(struct node *n, const struct uid *uid, uint32_t holder, uint8_t op)
 		(void)gcd_remove(n->gcd, uid, holder);
 		return;
 	}
+	if (!expect_match(n, uid, holder)) {
+		/* a late update from an older put: that copy is stale */
+		n->st.stale_puts++;
+		if (node_member_addr(n, holder, &to) == 0) {
+			memset(&m, 0, sizeof m);
+			m.type = MSG_DISCARD;
+			m.u.discard.uid = *uid;
+			m.u.discard.flags = DISCARD_FHOLDER;
+			net_request(n->net, &to, &m, NODE_REQ_TRIES,
+			    NODE_REQ_RTO_MS, pages_ignore_reply, NULL);
+		}
+		return;
+	}
 	if (!uid_is_shared(uid)) {
 		nh = gcd_holders(n->gcd, uid, holders, GCD_MAX_HOLDERS);
 		for (i = 0; i < nh; i++) {
@@ -204,31 +285,58 @@ pages_drop(struct node *n, struct pfd_page *pg)
 }
 
 /*
- * A frame for a new page.  When none is free the oldest page goes: a
- * global page is dropped (it is clean); a local page is put to another
- * node (case 2, the exchange).  NULL if no frame can be had.
+ * Make room: evict pg.  A global page is clean: it goes to `hint` when
+ * given (case 1: the node that just gave us a page gets one back), else it
+ * is dropped.  A page of a program's region goes through the pager, which
+ * writes it back if dirty and puts it to another node (case 2).  A local
+ * page fetched through gmsctl is put to another node.
  */
-static struct pfd_page *
+static void
+pages_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
+{
+	struct uid	uid = pg->uid;
+
+	n->st.put_evictions++;
+	if (pg->kind == PFD_GLOBAL) {
+		if (hint != 0 && n->policy != POLICY_LOCAL) {
+			pages_put_to(n, &uid, node_frame(n, pg->frame), hint,
+			    NULL, NULL);
+			return;
+		}
+		pages_drop(n, pg);
+		return;
+	}
+	if (pager_evict(n, pg, hint) == 0)
+		return;
+	if (pg->flags & PFD_SHARED) {
+		pages_drop(n, pg);
+		return;
+	}
+	pages_put_to(n, &uid, node_frame(n, pg->frame), hint, NULL, NULL);
+}
+
+/*
+ * A frame for a new page; when none is free the oldest page among
+ * `victims` goes (see pages_evict).  NULL if no frame can be had.
+ */
+struct pfd_page *
 pages_take_frame(struct node *n, const struct uid *uid, int kind, int flags,
-    uint64_t last_ref, unsigned int victims)
+    uint64_t last_ref, unsigned int victims, uint32_t hint)
 {
 	struct pfd_page	*pg, *old;
+	struct uid	 ouid;
 	uint64_t	 now = node_now_ms();
 
 	while ((pg = pfd_insert(n->pfd, uid, kind, flags, last_ref)) ==
 	    NULL) {
+		if (errno != ENOSPC)
+			return NULL;
 		if ((old = pfd_oldest(n->pfd, victims, now)) == NULL)
 			return NULL;
-		n->st.put_evictions++;
-		if (old->kind == PFD_LOCAL && !(old->flags & PFD_SHARED)) {
-			struct uid ouid = old->uid;
-
-			pages_put(n, &ouid, node_frame(n, old->frame),
-			    NULL, NULL);
-			/* pages_put removed it from the PFD */
-			continue;
-		}
-		pages_drop(n, old);
+		ouid = old->uid;
+		pages_evict(n, old, hint);
+		if (pfd_lookup(n->pfd, &ouid) != NULL)
+			return NULL;	/* it could not leave */
 	}
 	return pg;
 }
@@ -240,8 +348,10 @@ put_finish(struct put_op *op, int status)
 {
 	struct node	*n = op->n;
 
-	if (status != 0)
+	if (status != 0) {
 		n->st.puts_failed++;
+		expect_set(n, &op->uid, 0);
+	}
 	if (op->done != NULL)
 		op->done(n, status, NULL, op->arg);
 	if (op->evacuation) {
@@ -288,6 +398,7 @@ pages_send_put(struct put_op *op)
 		put_acked(n->net, NULL, NULL, op);
 		return;
 	}
+	expect_set(n, &op->uid, op->target);
 	memset(&m, 0, sizeof m);
 	m.type = MSG_PUTPAGE;
 	m.u.page.uid = op->uid;
@@ -300,6 +411,13 @@ pages_send_put(struct put_op *op)
 void
 pages_put(struct node *n, const struct uid *uid, const uint8_t *page,
     pages_done_fn *done, void *arg)
+{
+	pages_put_to(n, uid, page, 0, done, arg);
+}
+
+void
+pages_put_to(struct node *n, const struct uid *uid, const uint8_t *page,
+    uint32_t target, pages_done_fn *done, void *arg)
 {
 	struct put_op	*op;
 	struct pfd_page	*pg;
@@ -315,8 +433,11 @@ pages_put(struct node *n, const struct uid *uid, const uint8_t *page,
 	/* The page leaves this node's memory for another's. */
 	if ((pg = pfd_lookup(n->pfd, uid)) != NULL)
 		pages_drop(n, pg);
-	op->target = member_pick_target(n, 0);
-	if (op->target == 0) {
+	if (target == 0 || pod_find(n->pod, target) == NULL ||
+	    target == n->id)
+		target = member_pick_target(n, 0);
+	op->target = target;
+	if (op->target == 0 || n->policy == POLICY_LOCAL) {
 		put_finish(op, -3);
 		return;
 	}
@@ -363,7 +484,7 @@ pages_on_putpage(struct node *n, const struct msg *m,
 		/* a retransmission, or the owner put it again: same bytes */
 		pfd_set_kind(n->pfd, pg, PFD_GLOBAL);
 	} else if ((pg = pages_take_frame(n, &p->uid, PFD_GLOBAL, flags,
-	    now > p->age_ms ? now - p->age_ms : 0, PFD_KGLOBAL)) == NULL) {
+	    now > p->age_ms ? now - p->age_ms : 0, PFD_KGLOBAL, 0)) == NULL) {
 		a.u.ack.status = ST_FULL;
 		net_reply(n->net, from, m->sender, m->reqid, &a);
 		return;
@@ -411,26 +532,27 @@ get_replied(struct net *net, const struct msg *r,
 	}
 	p = &r->u.page;
 	n->st.get_remote++;
-	if (p->flags & PAGE_FMOVED) {
-		/* The holder freed it: the GCD forgets that holder. */
+	n->get_from = r->sender;
+	if (p->flags & PAGE_FMOVED)	/* the holder freed it */
 		gcd_note(n, &op->uid, r->sender, GCD_OPREMOVE, NULL, NULL);
+	pg = NULL;
+	if (op->cache && (p->flags & PAGE_FMOVED))
 		pg = pages_take_frame(n, &op->uid, PFD_LOCAL, 0,
-		    node_now_ms(), PFD_KANY);
-	} else if (p->flags & PAGE_FSHARED) {
+		    node_now_ms(), PFD_KANY, r->sender);
+	else if (op->cache && (p->flags & PAGE_FSHARED)) {
 		pg = pages_take_frame(n, &op->uid, PFD_LOCAL, PFD_SHARED,
-		    node_now_ms(), PFD_KANY);
+		    node_now_ms(), PFD_KANY, 0);
 		if (pg != NULL)
 			gcd_note(n, &op->uid, n->id, GCD_OPADD, NULL, NULL);
-	} else
-		pg = NULL;	/* a copy of another owner's page */
+	}
 	if (pg != NULL)
 		memcpy(node_frame(n, pg->frame), p->data, n->page_size);
 	get_finish(op, 0, p->data);
 }
 
 void
-pages_get(struct node *n, const struct uid *uid, pages_done_fn *done,
-    void *arg)
+pages_get(struct node *n, const struct uid *uid, int cache,
+    pages_done_fn *done, void *arg)
 {
 	struct pfd_page		*pg;
 	struct get_op		*op;
@@ -440,6 +562,11 @@ pages_get(struct node *n, const struct uid *uid, pages_done_fn *done,
 	int			 nh, i;
 
 	n->st.gets++;
+	n->get_from = 0;
+	if (n->policy == POLICY_LOCAL && !cache) {
+		done(n, 1, NULL, arg);	/* the disk baseline: no cluster */
+		return;
+	}
 	if ((pg = pfd_lookup(n->pfd, uid)) != NULL) {
 		n->st.get_local++;
 		pfd_touch(n->pfd, pg, node_now_ms());
@@ -452,6 +579,7 @@ pages_get(struct node *n, const struct uid *uid, pages_done_fn *done,
 	op->done = done;
 	op->arg = arg;
 	op->gcd_node = pod_gcd_node(n->pod, uid);
+	op->cache = cache;
 	memset(&m, 0, sizeof m);
 	m.u.getpage.uid = *uid;
 	m.u.getpage.requester = n->id;
@@ -889,4 +1017,10 @@ pages_evacuate(struct node *n)
 	n->st.handed_over += (uint64_t)ev.count;
 	n->leave_pending--;
 	return ev.count;
+}
+
+void
+pages_note_holder(struct node *n, const struct uid *uid, int add)
+{
+	gcd_note(n, uid, n->id, add ? GCD_OPADD : GCD_OPREMOVE, NULL, NULL);
 }

@@ -1,0 +1,423 @@
+/*
+ * pager.c: the memory of this node's programs (DESIGN.md, "The shape").
+ *
+ * A program hands gmsd a region: a memfd it has mapped and a userfaultfd
+ * registered on it (libgms).  From then on gmsd alone decides which pages
+ * are resident, within the node's one frame budget, shared with the global
+ * pages it holds for others (the PFD counts both).  A fault goes:
+ *
+ *   resident?  -> nothing to do (a stale fault: wake the thread)
+ *   cluster    -> getpage through POD -> GCD -> holder (cases 1, 2, 4)
+ *   disk       -> the region's backing store, or the mapped file (case 3)
+ *
+ * Pages are installed write-protected, so the first store traps and marks
+ * the page dirty.  Evicting a page write-protects it, copies it out,
+ * writes it back if dirty (global pages are always clean), puts it to
+ * another node's memory and punches it out of the memfd: a store racing
+ * the eviction waits in a write-protect fault and faults the page back.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uthash.h>
+
+#include "gms/ctlmsg.h"
+#include "gms/log.h"
+#include "gms/node.h"
+#include "gms/region.h"
+#include "gms/store.h"
+#include "gms/xmalloc.h"
+
+struct pager_region {
+	uint32_t	 space;		/* UID space, UID_SHARED for a file */
+	struct node	*n;
+	struct region	*r;
+	struct store	*store;
+	struct event	*ev;
+	struct ctl_conn	*conn;
+	pid_t		 pid;
+	uint64_t	 npages;
+	int		 file;
+	uint64_t	 sample_next;	/* next page the sampler arms */
+	uint64_t	 faults, from_cluster, from_disk, wp, evictions;
+	UT_hash_handle	 hh;
+};
+
+/* A fault waiting for its page from the cluster or the disk. */
+struct pager_fetch {
+	struct uid	 uid;
+	uint32_t	 space;
+	uint64_t	 pgno;
+	UT_hash_handle	 hh;
+};
+static struct pager_fetch	*pager_fetches;
+
+static struct pager_region *
+pager_find(struct node *n, uint32_t space)
+{
+	struct pager_region	*pr;
+
+	HASH_FIND(hh, n->regions, &space, sizeof space, pr);
+	return pr;
+}
+
+static void
+pager_uid(struct node *n, const struct pager_region *pr, uint64_t pgno,
+    struct uid *uid)
+{
+	uid->node = pr->file ? 0 : n->id;
+	uid->space = pr->space;
+	uid->pgno = pgno;
+}
+
+/* The region of a PFD page, if it is one of ours. */
+static struct pager_region *
+pager_of(struct node *n, const struct uid *uid)
+{
+	if (uid_is_shared(uid) ? uid->node != 0 : uid->node != n->id)
+		return NULL;
+	return pager_find(n, uid->space);
+}
+
+/* Something the program cannot survive: say so, and end it. */
+static void
+pager_kill(struct pager_region *pr, const char *why)
+{
+	log_warnx("region %u of process %d: %s; killing the process",
+	    pr->space, (int)pr->pid, why);
+	if (pr->pid > 0)
+		(void)kill(pr->pid, SIGBUS);
+}
+
+static void
+pager_fetched(struct node *n, int status, const uint8_t *page, void *arg)
+{
+	struct pager_fetch	*f = arg;
+	struct pager_region	*pr;
+	struct pfd_page		*pg;
+	const uint8_t		*data = page;
+	uint32_t		 from = status == 0 ? n->get_from : 0;
+
+	HASH_DEL(pager_fetches, f);
+	pr = pager_find(n, f->space);
+	if (pr == NULL)		/* unmapped meanwhile */
+		goto done;
+	if (status == 0) {
+		pr->from_cluster++;
+		n->st.faults_cluster++;
+	} else {
+		if (store_read(pr->store, f->pgno, n->pagebuf) == -1) {
+			pager_kill(pr, "cannot read its backing store");
+			goto done;
+		}
+		data = n->pagebuf;
+		pr->from_disk++;
+		n->st.faults_disk++;
+	}
+	pg = pages_take_frame(n, &f->uid, PFD_LOCAL,
+	    pr->file ? PFD_SHARED : 0, node_now_ms(), PFD_KANY, from);
+	if (pg == NULL)
+		log_warnx("no frame for a faulting page: over budget");
+	if (region_install(pr->r, f->pgno, data, !pr->file) == -1 &&
+	    errno != ESRCH)
+		log_warn("installing page %llu of region %u",
+		    (unsigned long long)f->pgno, pr->space);
+	if (pr->file && pg != NULL)
+		pages_note_holder(n, &f->uid, 1);	/* case 4 */
+done:
+	free(f);
+}
+
+static void
+pager_fault(struct pager_region *pr, uint64_t pgno)
+{
+	struct node		*n = pr->n;
+	struct pager_fetch	*f;
+	struct uid		 uid;
+
+	if (pgno >= pr->npages)
+		return;
+	pager_uid(n, pr, pgno, &uid);
+	HASH_FIND(hh, pager_fetches, &uid, sizeof uid, f);
+	if (f != NULL)
+		return;		/* being fetched: the install wakes it */
+	if (pfd_lookup(n->pfd, &uid) != NULL) {
+		(void)region_wake(pr->r, pgno);	/* resident: stale */
+		return;
+	}
+	pr->faults++;
+	n->st.faults++;
+	f = xcalloc(1, sizeof *f);
+	f->uid = uid;
+	f->space = pr->space;
+	f->pgno = pgno;
+	HASH_ADD(hh, pager_fetches, uid, sizeof f->uid, f);
+	pages_get(n, &uid, 0, pager_fetched, f);
+}
+
+/* First store to a clean page: it is dirty from now on. */
+static void
+pager_wp(struct pager_region *pr, uint64_t pgno)
+{
+	struct node	*n = pr->n;
+	struct pfd_page	*pg;
+	struct uid	 uid;
+
+	pager_uid(n, pr, pgno, &uid);
+	if ((pg = pfd_lookup(n->pfd, &uid)) == NULL) {
+		(void)region_wake(pr->r, pgno);	/* evicted: refault */
+		return;
+	}
+	pr->wp++;
+	n->st.wp_faults++;
+	pfd_set_flags(n->pfd, pg, PFD_DIRTY, 0);
+	pfd_touch(n->pfd, pg, node_now_ms());
+	(void)region_make_writable(pr->r, pgno);
+}
+
+static void
+pager_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct pager_region	*pr = arg;
+	struct region_fault	 f;
+
+	(void)fd;
+	(void)what;
+	while (region_next_fault(pr->r, &f) == 0) {
+		switch (f.kind) {
+		case REGION_FAULT_MISSING:
+			pager_fault(pr, f.pgno);
+			break;
+		case REGION_FAULT_WP:
+			pager_wp(pr, f.pgno);
+			break;
+		case REGION_FAULT_MINOR:
+			(void)region_continue(pr->r, f.pgno, 1);
+			break;
+		}
+	}
+	if (errno != EAGAIN)
+		log_warn("reading faults of region %u", pr->space);
+}
+
+int
+pager_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
+{
+	struct pager_region	*pr = pager_of(n, &pg->uid);
+	struct uid		 uid = pg->uid;
+	uint64_t		 pgno = pg->uid.pgno;
+	int			 dirty = pg->flags & PFD_DIRTY;
+
+	if (pr == NULL || pg->kind != PFD_LOCAL)
+		return -1;
+	pr->evictions++;
+	n->st.evict_local++;
+	if (pr->file) {		/* clean, and the file has it */
+		pfd_remove(n->pfd, pg);
+		pages_note_holder(n, &uid, 0);
+		(void)region_evict_end(pr->r, pgno);
+		return 0;
+	}
+	/* from here no store can change the page until evict_end */
+	if (dirty && region_evict_begin(pr->r, pgno) == -1 && errno != ESRCH)
+		log_warn("write-protecting page %llu", (unsigned long long)pgno);
+	if (region_copy_out(pr->r, pgno, n->pagebuf) == -1)
+		memset(n->pagebuf, 0, n->page_size);	/* client gone */
+	if (dirty) {
+		if (store_write(pr->store, pgno, n->pagebuf) == -1) {
+			pager_kill(pr, "its backing store cannot be written");
+			pfd_remove(n->pfd, pg);
+			(void)region_evict_end(pr->r, pgno);
+			return 0;
+		}
+		n->st.writebacks++;
+	}
+	/* clean now: it may become a global page elsewhere */
+	if (n->policy == POLICY_LOCAL)
+		pfd_remove(n->pfd, pg);
+	else
+		pages_put_to(n, &uid, n->pagebuf, hint, NULL, NULL);
+	if (region_evict_end(pr->r, pgno) == -1 && errno != ESRCH)
+		log_warn("punching page %llu", (unsigned long long)pgno);
+	return 0;
+}
+
+/* Drop every PFD entry of a region (it is going away). */
+static int
+pager_drop_one(struct pfd_page *pg, void *arg)
+{
+	struct pager_region	*pr = arg;
+	struct node		*n = pr->n;
+
+	if (pg->kind != PFD_LOCAL || pg->uid.space != pr->space ||
+	    pager_of(n, &pg->uid) != pr)
+		return 0;
+	if (pr->file)
+		pages_note_holder(n, &pg->uid, 0);
+	pfd_remove(n->pfd, pg);
+	return 0;
+}
+
+static void
+pager_detach(struct node *n, struct pager_region *pr)
+{
+	struct pager_fetch	*f, *tmp;
+
+	pfd_foreach(n->pfd, pager_drop_one, pr);
+	HASH_ITER(hh, pager_fetches, f, tmp)
+		if (f->space == pr->space)
+			f->space = 0;	/* its completion finds no region */
+	HASH_DEL(n->regions, pr);
+	event_free(pr->ev);
+	region_detach(pr->r);
+	store_close(pr->store);
+	log_info("region %u of process %d unmapped (%llu faults: %llu "
+	    "from the cluster, %llu from disk; %llu evictions)", pr->space,
+	    (int)pr->pid, (unsigned long long)pr->faults,
+	    (unsigned long long)pr->from_cluster,
+	    (unsigned long long)pr->from_disk,
+	    (unsigned long long)pr->evictions);
+	free(pr);
+}
+
+/* A stable id of a file for shared pages: the same on every node. */
+static uint32_t
+pager_file_space(const char *path, uint64_t size)
+{
+	uint64_t	h = 1469598103934665603ULL;
+	const char	*p;
+
+	for (p = path; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+	h ^= size * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 29;
+	return (uint32_t)(h & 0x7fffffff) | UID_SHARED | 1;
+}
+
+int
+pager_map(struct node *n, struct ctl_conn *c, const struct ctl_map *m,
+    const char *path, int memfd, int uffd, pid_t pid, uint32_t *space,
+    char *err, size_t errlen)
+{
+	struct pager_region	*pr;
+	uint64_t		 npages;
+
+	if (m->len == 0 || m->len % n->page_size != 0 ||
+	    m->base % n->page_size != 0) {
+		snprintf(err, errlen, "region of %llu bytes at %#llx: length "
+		    "and address must be multiples of the page size %u",
+		    (unsigned long long)m->len, (unsigned long long)m->base,
+		    n->page_size);
+		goto fail;
+	}
+	npages = m->len / n->page_size;
+	pr = xcalloc(1, sizeof *pr);
+	pr->n = n;
+	pr->conn = c;
+	pr->pid = pid;
+	pr->npages = npages;
+	if (m->flags & CTL_MAP_FILE) {
+		uint64_t fpages;
+
+		pr->file = 1;
+		pr->store = store_open_file(path, n->page_size, &fpages, err,
+		    errlen);
+		if (pr->store == NULL) {
+			free(pr);
+			goto fail;
+		}
+		if (fpages > npages) {
+			snprintf(err, errlen, "%s has %llu pages, the region "
+			    "%llu", path, (unsigned long long)fpages,
+			    (unsigned long long)npages);
+			store_close(pr->store);
+			free(pr);
+			goto fail;
+		}
+		pr->space = pager_file_space(path, m->len);
+		if (pager_find(n, pr->space) != NULL) {
+			snprintf(err, errlen, "%s is already mapped on this "
+			    "node (one mapping of a file per node for now)",
+			    path);
+			store_close(pr->store);
+			free(pr);
+			goto fail;
+		}
+	} else {
+		pr->space = ++n->next_space;
+		pr->store = store_create(n->dir, pr->space, npages,
+		    n->page_size, err, errlen);
+		if (pr->store == NULL) {
+			free(pr);
+			goto fail;
+		}
+	}
+	pr->r = region_attach(memfd, uffd, pid, (uintptr_t)m->base, m->len,
+	    n->page_size);
+	memfd = uffd = -1;	/* region_attach owns them now */
+	if (pr->r == NULL) {
+		snprintf(err, errlen, "cannot take the region over: %s",
+		    strerror(errno));
+		store_close(pr->store);
+		free(pr);
+		goto fail;
+	}
+	pr->ev = event_new(n->base, region_fd(pr->r), EV_READ | EV_PERSIST,
+	    pager_readable, pr);
+	event_add(pr->ev, NULL);
+	HASH_ADD(hh, n->regions, space, sizeof pr->space, pr);
+	*space = pr->space;
+	log_info("region %u: %llu pages for process %d%s%s", pr->space,
+	    (unsigned long long)npages, (int)pid, pr->file ? ", file " : "",
+	    pr->file ? path : "");
+	return 0;
+fail:
+	if (memfd != -1)
+		close(memfd);
+	if (uffd != -1)
+		close(uffd);
+	return -1;
+}
+
+int
+pager_unmap(struct node *n, struct ctl_conn *c, uint32_t space)
+{
+	struct pager_region	*pr = pager_find(n, space);
+
+	if (pr == NULL || pr->conn != c)
+		return -1;
+	pager_detach(n, pr);
+	return 0;
+}
+
+void
+pager_conn_closed(struct node *n, struct ctl_conn *c)
+{
+	struct pager_region	*pr, *tmp;
+
+	HASH_ITER(hh, n->regions, pr, tmp)
+		if (pr->conn == c)
+			pager_detach(n, pr);
+}
+
+void
+pager_close(struct node *n)
+{
+	struct pager_region	*pr, *tmp;
+
+	HASH_ITER(hh, n->regions, pr, tmp)
+		pager_detach(n, pr);
+}
+
+int
+pager_nregions(struct node *n)
+{
+	return (int)HASH_COUNT(n->regions);
+}
