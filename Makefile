@@ -17,12 +17,12 @@ B	?= build
 BIN	?= bin
 LIBDIR	?= lib
 
-DIR_SRCS  = directories/uid.c directories/pfd.c directories/gcd.c \
+DIR_SRCS  = agesampler/ages.c directories/uid.c directories/pfd.c directories/gcd.c \
 	    directories/pod.c directories/epoch.c
 UTIL_SRCS = gms/log.c gms/xmalloc.c gms/proto.c gms/ctlmsg.c gms/net.c \
 	    gms/region.c
 GMSD_SRCS = gms/gmsd.c gms/node.c gms/member.c gms/pages.c \
-	    gms/ctl.c gms/pager.c gms/store.c
+	    gms/ctl.c gms/pager.c gms/store.c agesampler/sampler.c
 CTL_SRCS  = gms/gmsctl.c
 GMS_SRCS  = gms/libgms.c
 

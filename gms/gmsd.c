@@ -27,6 +27,7 @@
 #include "gms/log.h"
 #include "gms/node.h"
 #include "gms/store.h"
+#include "agesampler/ages.h"
 
 #define GMSD_DEFAULT_MEM	(64ULL << 20)	/* --mem, bytes */
 #define GMSD_DEFAULT_PAGE	4096		/* --page-size, bytes */
@@ -42,6 +43,8 @@ struct gmsd_opts {
 	uint32_t	 cluster;
 	uint32_t	 heartbeat_ms;
 	int		 policy;
+	uint32_t	 sample_ms;
+	uint32_t	 sample_pct;
 	int		 verbosity;
 };
 
@@ -66,7 +69,9 @@ usage(void)
 "                      set on the master, joining nodes must agree\n"
 "  --heartbeat MS      heartbeat interval, set on the master (default %d)\n"
 "  --policy gms|local  gms: page to other nodes' idle memory (default);\n"
-"                      local: only this node's backing store (baseline)\n",
+"                      local: only this node's backing store (baseline)\n"
+"  --sample-ms MS      age sampler period (default 1000; 0: off)\n"
+"  --sample-share PCT  share of each region sampled per period (25)\n",
 	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS);
 	exit(2);
 }
@@ -138,6 +143,8 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 		{ "page-size", required_argument, NULL, 'p' },
 		{ "heartbeat", required_argument, NULL, 'b' },
 		{ "policy", required_argument, NULL, 'P' },
+		{ "sample-ms", required_argument, NULL, 'S' },
+		{ "sample-share", required_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -151,6 +158,8 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 	o->page_size = GMSD_DEFAULT_PAGE;
 	o->cluster = 1;
 	o->heartbeat_ms = NODE_HEARTBEAT_MS;
+	o->sample_ms = AGES_PERIOD_MS_DEFAULT;
+	o->sample_pct = AGES_SHARE_DEFAULT;
 	o->verbosity = LOG_INFO;
 	while ((ch = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -189,6 +198,18 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 			    o->heartbeat_ms < 10 || o->heartbeat_ms > 60000)
 				fatalx("--heartbeat %s: milliseconds from 10 "
 				    "to 60000", optarg);
+			break;
+		case 'S':
+			if (parse_u32(optarg, &o->sample_ms) == -1 ||
+			    (o->sample_ms != 0 && o->sample_ms < 10))
+				fatalx("--sample-ms %s: 0 (off) or at least 10 "
+				    "milliseconds", optarg);
+			break;
+		case 'H':
+			if (parse_u32(optarg, &o->sample_pct) == -1 ||
+			    o->sample_pct < 1 || o->sample_pct > 100)
+				fatalx("--sample-share %s: a percentage from 1 "
+				    "to 100", optarg);
 			break;
 		case 'P':
 			if (strcmp(optarg, "gms") == 0)
@@ -286,6 +307,8 @@ setup_node(struct node *n, const struct gmsd_opts *o)
 	n->page_size = o->page_size;
 	n->heartbeat_ms = o->heartbeat_ms;
 	n->policy = o->policy;
+	n->sample_ms = o->sample_ms;
+	n->sample_pct = o->sample_pct;
 	if (posix_memalign((void **)&n->pagebuf, STORE_ALIGN,
 	    o->page_size) != 0)
 		fatalx("cannot allocate a page buffer");
@@ -369,7 +392,9 @@ main(int argc, char **argv)
 	evsignal_add(sigint, NULL);
 	evsignal_add(sigterm, NULL);
 	member_start(&n);
+	sampler_start(&n);
 	event_base_dispatch(n.base);
+	sampler_stop(&n);
 
 	pager_close(&n);
 	ctl_close(&n);

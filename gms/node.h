@@ -189,6 +189,12 @@ void		 pager_conn_closed(struct node *, struct ctl_conn *);
 int		 pager_evict(struct node *, struct pfd_page *, uint32_t hint);
 void		 pager_close(struct node *);
 int		 pager_nregions(struct node *);
+/* One period of the age sampler over every region. */
+void		 pager_sample(struct node *, uint64_t now, unsigned share_pct);
+
+/* agesampler/sampler.c */
+void		 sampler_start(struct node *);
+void		 sampler_stop(struct node *);
 void		 pages_discard(struct node *, const struct uid *,
 		    pages_done_fn *, void *);
 /* A new POD is installed: drop the dead, hand over what moved. */

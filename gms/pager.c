@@ -34,6 +34,7 @@
 #include "gms/region.h"
 #include "gms/store.h"
 #include "gms/xmalloc.h"
+#include "agesampler/ages.h"
 
 struct pager_region {
 	uint32_t	 space;		/* UID space, UID_SHARED for a file */
@@ -46,6 +47,8 @@ struct pager_region {
 	uint64_t	 npages;
 	int		 file;
 	uint64_t	 sample_next;	/* next page the sampler arms */
+	uint64_t	 armed_first, armed_n, armed_at;
+	uint8_t		*armed;		/* 1: armed (could be unmapped) */
 	uint64_t	 faults, from_cluster, from_disk, wp, evictions;
 	UT_hash_handle	 hh;
 };
@@ -275,6 +278,7 @@ pager_detach(struct node *n, struct pager_region *pr)
 		if (f->space == pr->space)
 			f->space = 0;	/* its completion finds no region */
 	HASH_DEL(n->regions, pr);
+	free(pr->armed);
 	event_free(pr->ev);
 	region_detach(pr->r);
 	store_close(pr->store);
@@ -420,4 +424,60 @@ int
 pager_nregions(struct node *n)
 {
 	return (int)HASH_COUNT(n->regions);
+}
+
+/*
+ * One period of the age sampler for one region: pages armed a period ago
+ * and mapped again since were referenced; then arm the next window.
+ */
+static void
+pager_sample_region(struct node *n, struct pager_region *pr, uint64_t now,
+    unsigned share)
+{
+	struct pfd_page	*pg;
+	struct uid	 uid;
+	uint64_t	 i, first, cnt;
+	uint8_t		*present;
+
+	if (pr->armed_n > 0) {
+		present = xcalloc(pr->armed_n, 1);
+		if (region_sample_scan(pr->r, pr->armed_first, pr->armed_n,
+		    present) == 0) {
+			for (i = 0; i < pr->armed_n; i++) {
+				if (!pr->armed[i] || !present[i])
+					continue;
+				pager_uid(n, pr, pr->armed_first + i, &uid);
+				if ((pg = pfd_lookup(n->pfd, &uid)) == NULL)
+					continue;
+				pfd_touch(n->pfd, pg,
+				    ages_ref_time(pr->armed_at, now));
+				n->st.referenced++;
+			}
+		}
+		free(present);
+		pr->armed_n = 0;
+	}
+	ages_window(pr->npages, share, &pr->sample_next, &first, &cnt);
+	if (cnt == 0 || region_sample_arm(pr->r, first, cnt) == -1)
+		return;
+	free(pr->armed);
+	pr->armed = xcalloc(cnt, 1);
+	/* a page still mapped right after arming was not armed */
+	if (region_sample_scan(pr->r, first, cnt, pr->armed) == -1)
+		return;
+	for (i = 0; i < cnt; i++)
+		pr->armed[i] = !pr->armed[i];
+	pr->armed_first = first;
+	pr->armed_n = cnt;
+	pr->armed_at = now;
+	n->st.sampled += cnt;
+}
+
+void
+pager_sample(struct node *n, uint64_t now, unsigned share)
+{
+	struct pager_region	*pr, *tmp;
+
+	HASH_ITER(hh, n->regions, pr, tmp)
+		pager_sample_region(n, pr, now, share);
 }
