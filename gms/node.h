@@ -174,10 +174,15 @@ struct pfd_page	*pages_take_frame(struct node *, const struct uid *,
 		    int kind, int flags, uint64_t last_ref,
 		    unsigned int victims, uint32_t hint);
 void		 pages_free_expects(struct node *);
+/* Discard every page of one of our regions from other nodes' memory. */
+size_t		 pages_discard_space(struct node *, uint32_t space);
 /* Tell uid's GCD node that this node caches it (or no longer does). */
 void		 pages_note_holder(struct node *, const struct uid *, int add);
 
 /* pager.c: the node's programs' regions (userfaultfd) */
+#define PAGER_SPACE_BASE 0x10000	/* region spaces; lower: gmsctl's */
+/* 1 if space is a region of ours that is mapped now. */
+int		 pager_space_live(struct node *, uint32_t space);
 struct pager_region;
 int		 pager_map(struct node *, struct ctl_conn *,
 		    const struct ctl_map *, const char *path, int memfd,

@@ -274,6 +274,8 @@ pager_detach(struct node *n, struct pager_region *pr)
 	struct pager_fetch	*f, *tmp;
 
 	pfd_foreach(n->pfd, pager_drop_one, pr);
+	if (!pr->file)
+		(void)pages_discard_space(n, pr->space);
 	HASH_ITER(hh, pager_fetches, f, tmp)
 		if (f->space == pr->space)
 			f->space = 0;	/* its completion finds no region */
@@ -355,7 +357,7 @@ pager_map(struct node *n, struct ctl_conn *c, const struct ctl_map *m,
 			goto fail;
 		}
 	} else {
-		pr->space = ++n->next_space;
+		pr->space = PAGER_SPACE_BASE + ++n->next_space;
 		pr->store = store_create(n->dir, pr->space, npages,
 		    n->page_size, err, errlen);
 		if (pr->store == NULL) {
@@ -480,4 +482,10 @@ pager_sample(struct node *n, uint64_t now, unsigned share)
 
 	HASH_ITER(hh, n->regions, pr, tmp)
 		pager_sample_region(n, pr, now, share);
+}
+
+int
+pager_space_live(struct node *n, uint32_t space)
+{
+	return pager_find(n, space) != NULL;
 }

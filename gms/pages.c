@@ -205,8 +205,11 @@ gcd_apply(struct node *n, const struct uid *uid, uint32_t holder, uint8_t op)
 		(void)gcd_remove(n->gcd, uid, holder);
 		return;
 	}
-	if (!expect_match(n, uid, holder)) {
-		/* a late update from an older put: that copy is stale */
+	if (!expect_match(n, uid, holder) || (!uid_is_shared(uid) &&
+	    uid->node == n->id && uid->space >= PAGER_SPACE_BASE &&
+	    !pager_space_live(n, uid->space))) {
+		/* a late update from an older put, or of a region that is
+		 * gone: that copy must not be served */
 		n->st.stale_puts++;
 		if (node_member_addr(n, holder, &to) == 0) {
 			memset(&m, 0, sizeof m);
@@ -1023,4 +1026,55 @@ void
 pages_note_holder(struct node *n, const struct uid *uid, int add)
 {
 	gcd_note(n, uid, n->id, add ? GCD_OPADD : GCD_OPREMOVE, NULL, NULL);
+}
+
+struct space_discard {
+	struct node	*n;
+	uint32_t	 space;
+	size_t		 count;
+};
+
+static int
+pages_discard_space_one(const struct uid *uid, const uint32_t *holders,
+    int nh, void *arg)
+{
+	struct space_discard	*sd = arg;
+	struct node		*n = sd->n;
+	struct sockaddr_in	 to;
+	struct msg		 m;
+	int			 i;
+
+	if (uid->node != n->id || uid->space != sd->space)
+		return 0;
+	for (i = 0; i < nh; i++) {
+		if (holders[i] == n->id ||
+		    node_member_addr(n, holders[i], &to) == -1)
+			continue;
+		memset(&m, 0, sizeof m);
+		m.type = MSG_DISCARD;
+		m.u.discard.uid = *uid;
+		m.u.discard.flags = DISCARD_FHOLDER;
+		net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
+		    pages_ignore_reply, NULL);
+	}
+	sd->count++;
+	expect_set(n, uid, 0);
+	return 1;
+}
+
+/*
+ * A region of ours is gone: its pages in other nodes' memory are of no use
+ * to anybody.  Their GCD entries are ours (private pages), so we know them.
+ */
+size_t
+pages_discard_space(struct node *n, uint32_t space)
+{
+	struct space_discard	sd;
+
+	sd.n = n;
+	sd.space = space;
+	sd.count = 0;
+	gcd_foreach(n->gcd, pages_discard_space_one, &sd);
+	n->st.discards += sd.count;
+	return sd.count;
 }
