@@ -486,6 +486,7 @@ ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
 	struct node	*n = c->n;
 	struct ctl_req	*r;
 	struct uid	 uid;
+	struct ctl_put	 popt;
 	size_t		 want;
 
 	if (h->op == CTL_MAP) {
@@ -504,7 +505,8 @@ ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
 		    h->op);
 		return;
 	}
-	want = sizeof uid + (h->op == CTL_PUT ? n->page_size : 0);
+	want = sizeof uid + (h->op == CTL_PUT ? sizeof popt + n->page_size :
+	    0);
 	if (h->len != want) {
 		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "request of %u bytes, "
 		    "expected %zu (page size %u)", h->len, want, n->page_size);
@@ -523,8 +525,11 @@ ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
 	r->op = h->op;
 	r->reqid = h->reqid;
 	ctl_conn_hold(c);
-	if (h->op == CTL_PUT)
-		pages_put(n, &uid, p + sizeof uid, ctl_page_done, r);
+	if (h->op == CTL_PUT) {
+		memcpy(&popt, p + sizeof uid, sizeof popt);
+		pages_put_to(n, &uid, p + sizeof uid + sizeof popt,
+		    popt.target, popt.age_ms, ctl_page_done, r);
+	}
 	else if (h->op == CTL_GET)
 		pages_get(n, &uid, 1, ctl_page_done, r);
 	else

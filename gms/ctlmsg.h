@@ -13,7 +13,7 @@
  * +---------------------------------------------------------------+
  * then the payload:
  *   STATUS   request: none (flags CTL_FJSON for JSON); reply: text
- *   PUT      request: UID (16 bytes, host order) + one page
+ *   PUT      request: UID (16 bytes, host order), struct ctl_put, one page
  *   GET      request: UID;  reply: one page (status CTL_OK) or none
  *   DISCARD  request: UID
  *   LEAVE    request: none
@@ -46,6 +46,12 @@ enum ctl_op {
 	CTL_MAP = 7,
 	CTL_UNMAP = 8,
 	CTL_PAGES = 9,		/* reply: the PFD as JSON lines (tests) */
+};
+
+/* PUT options: where to, and how old the page is (0, 0: defaults). */
+struct ctl_put {
+	uint32_t	target;		/* node id; 0: most free memory */
+	uint32_t	age_ms;
 };
 
 /* HELLO reply. */

@@ -6,6 +6,7 @@
  *   gmsctl [--dir DIR] get UID [FILE]      (to FILE or stdout)
  *   gmsctl [--dir DIR] discard UID
  *   gmsctl [--dir DIR] leave
+ *   gmsctl [--dir DIR] pages
  *   gmsctl [--dir DIR] wait [--members N] [--timeout S]
  *   gmsctl [--dir DIR] exercise [--pages N] [--space S] [--seed X]
  *                      [--shared] [--keep] [--no-put] [--json] [--lat F]
@@ -44,10 +45,12 @@ usage(void)
 	fprintf(stderr,
 "usage: gmsctl [--dir DIR | --sock PATH] COMMAND ...\n"
 "  status [--json]            members, POD version, pages, counters\n"
-"  put UID [FILE]             store a page (from FILE or stdin)\n"
+"  put UID [FILE] [--to NODE] [--age MS]\n"
+"                             store a page (from FILE or stdin)\n"
 "  get UID [FILE]             fetch a page (to FILE or stdout)\n"
 "  discard UID                drop a page from the cluster\n"
 "  leave                      hand off this node's pages and leave\n"
+"  pages                      this node's PFD, one JSON line per page\n"
 "  wait [--members N] [--timeout S]\n"
 "                             wait until joined and N members agree\n"
 "  exercise [--pages N] [--space S] [--seed X] [--shared] [--keep]\n"
@@ -206,25 +209,42 @@ cmd_put(int argc, char **argv)
 	uint32_t	 ps;
 	uint8_t		*req;
 	const uint8_t	*p;
-	size_t		 len, got;
+	size_t		 len, got, hdr;
 	FILE		*f = stdin;
 	struct uid	 uid;
-	int		 st;
+	struct ctl_put	 popt;
+	const char	*file = NULL, *uidarg = NULL;
+	int		 st, a;
 
-	if (argc < 2 || argc > 3)
+	memset(&popt, 0, sizeof popt);
+	for (a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--to") == 0 && a + 1 < argc)
+			popt.target = (uint32_t)strtoul(argv[++a], NULL, 10);
+		else if (strcmp(argv[a], "--age") == 0 && a + 1 < argc)
+			popt.age_ms = (uint32_t)strtoul(argv[++a], NULL, 10);
+		else if (uidarg == NULL)
+			uidarg = argv[a];
+		else if (file == NULL)
+			file = argv[a];
+		else
+			usage();
+	}
+	if (uidarg == NULL)
 		usage();
-	get_uid(argv[1], &uid);
+	get_uid(uidarg, &uid);
 	ps = page_size();
-	req = xcalloc(1, sizeof uid + ps + 1);
+	hdr = sizeof uid + sizeof popt;
+	req = xcalloc(1, hdr + ps + 1);
 	memcpy(req, &uid, sizeof uid);
-	if (argc == 3 && (f = fopen(argv[2], "r")) == NULL)
-		fatal("cannot open %s", argv[2]);
-	got = fread(req + sizeof uid, 1, ps + 1, f);
+	memcpy(req + sizeof uid, &popt, sizeof popt);
+	if (file != NULL && (f = fopen(file, "r")) == NULL)
+		fatal("cannot open %s", file);
+	got = fread(req + hdr, 1, ps + 1, f);
 	if (f != stdin)
 		fclose(f);
 	if (got > ps)
 		fatalx("the input is longer than one page (%u bytes)", ps);
-	st = ctl_call(CTL_PUT, 0, req, sizeof uid + ps, &p, &len);
+	st = ctl_call(CTL_PUT, 0, req, hdr + ps, &p, &len);
 	free(req);
 	if (st != CTL_OK)
 		die_reply("put", st, p, len);
@@ -252,6 +272,24 @@ cmd_get(int argc, char **argv)
 		fatal("write");
 	if (f != stdout)
 		fclose(f);
+	return 0;
+}
+
+/* The PFD, one JSON object per line: uid, kind, dirty, shared, last_ref. */
+static int
+cmd_pages(int argc, char **argv)
+{
+	const uint8_t	*p;
+	size_t		 len;
+	int		 st;
+
+	(void)argv;
+	if (argc != 1)
+		usage();
+	st = ctl_call(CTL_PAGES, 0, NULL, 0, &p, &len);
+	if (st != CTL_OK)
+		die_reply("pages", st, p, len);
+	fwrite(p, 1, len, stdout);
 	return 0;
 }
 
@@ -447,16 +485,18 @@ cmd_exercise(int argc, char **argv)
 	uid.space = shared ? (space | UID_SHARED) : space;
 	if (shared)
 		uid.node = 0;
-	req = xmalloc(sizeof uid + ps);
+	req = xcalloc(1, sizeof uid + sizeof(struct ctl_put) + ps);
 	want = xmalloc(ps);
 	for (a = 0; a < 3; a++)
 		ops[a].lat = xcalloc(pages, sizeof(double));
 	for (i = 0; i < pages && !noput; i++) {
 		uid.pgno = i;
 		memcpy(req, &uid, sizeof uid);
-		fill_page(req + sizeof uid, ps, space, i, seed);
+		fill_page(req + sizeof uid + sizeof(struct ctl_put), ps, space,
+		    i, seed);
 		t = now_us();
-		st = ctl_call(CTL_PUT, 0, req, sizeof uid + ps, &p, &len);
+		st = ctl_call(CTL_PUT, 0, req, sizeof uid +
+		    sizeof(struct ctl_put) + ps, &p, &len);
 		op_record(&ops[0], now_us() - t, st);
 	}
 	for (i = 0; i < pages; i++) {
@@ -529,7 +569,8 @@ main(int argc, char **argv)
 	if (strcmp(argv[0], "status") != 0 && strcmp(argv[0], "put") != 0 &&
 	    strcmp(argv[0], "get") != 0 && strcmp(argv[0], "discard") != 0 &&
 	    strcmp(argv[0], "leave") != 0 && strcmp(argv[0], "wait") != 0 &&
-	    strcmp(argv[0], "exercise") != 0) {
+	    strcmp(argv[0], "exercise") != 0 &&
+	    strcmp(argv[0], "pages") != 0) {
 		log_warnx("unknown command '%s'", argv[0]);
 		usage();
 	}
@@ -546,5 +587,7 @@ main(int argc, char **argv)
 		return cmd_simple(CTL_LEAVE, "leave", argc, argv);
 	if (strcmp(argv[0], "wait") == 0)
 		return cmd_wait(argc, argv);
+	if (strcmp(argv[0], "pages") == 0)
+		return cmd_pages(argc, argv);
 	return cmd_exercise(argc, argv);
 }

@@ -164,9 +164,11 @@ void		 pages_handle(struct node *, const struct msg *,
 		    const struct sockaddr_in *);
 void		 pages_put(struct node *, const struct uid *,
 		    const uint8_t *page, pages_done_fn *, void *);
+/* Put to target (0: the node with most free frames), carrying an age. */
 void		 pages_put_to(struct node *, const struct uid *,
-		    const uint8_t *page, uint32_t target, pages_done_fn *,
-		    void *);
+		    const uint8_t *page, uint32_t target, uint32_t age_ms,
+		    pages_done_fn *, void *);
+uint32_t	 pages_age32(const struct pfd_page *);
 /* cache: keep the fetched page here as a local page (gmsctl get). */
 void		 pages_get(struct node *, const struct uid *, int cache,
 		    pages_done_fn *, void *);

@@ -216,10 +216,12 @@ pager_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 	struct pager_region	*pr = pager_of(n, &pg->uid);
 	struct uid		 uid = pg->uid;
 	uint64_t		 pgno = pg->uid.pgno;
+	uint32_t		 age;
 	int			 dirty = pg->flags & PFD_DIRTY;
 
 	if (pr == NULL || pg->kind != PFD_LOCAL)
 		return -1;
+	age = pages_age32(pg);
 	pr->evictions++;
 	n->st.evict_local++;
 	if (pr->file) {		/* clean, and the file has it */
@@ -246,7 +248,7 @@ pager_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 	if (n->policy == POLICY_LOCAL)
 		pfd_remove(n->pfd, pg);
 	else
-		pages_put_to(n, &uid, n->pagebuf, hint, NULL, NULL);
+		pages_put_to(n, &uid, n->pagebuf, hint, age, NULL, NULL);
 	if (region_evict_end(pr->r, pgno) == -1 && errno != ESRCH)
 		log_warn("punching page %llu", (unsigned long long)pgno);
 	return 0;

@@ -40,6 +40,7 @@ struct put_op {
 	struct node	*n;
 	struct uid	 uid;
 	uint32_t	 target;
+	uint32_t	 age_ms;
 	int		 evacuation;	/* part of a leave */
 	int		 retried;
 	uint8_t		*page;
@@ -294,6 +295,14 @@ pages_drop(struct node *n, struct pfd_page *pg)
  * writes it back if dirty and puts it to another node (case 2).  A local
  * page fetched through gmsctl is put to another node.
  */
+uint32_t
+pages_age32(const struct pfd_page *pg)
+{
+	uint64_t	age = pfd_age(pg, node_now_ms());
+
+	return age > UINT32_MAX ? UINT32_MAX : (uint32_t)age;
+}
+
 static void
 pages_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 {
@@ -303,7 +312,7 @@ pages_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 	if (pg->kind == PFD_GLOBAL) {
 		if (hint != 0 && n->policy != POLICY_LOCAL) {
 			pages_put_to(n, &uid, node_frame(n, pg->frame), hint,
-			    NULL, NULL);
+			    pages_age32(pg), NULL, NULL);
 			return;
 		}
 		pages_drop(n, pg);
@@ -315,7 +324,8 @@ pages_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 		pages_drop(n, pg);
 		return;
 	}
-	pages_put_to(n, &uid, node_frame(n, pg->frame), hint, NULL, NULL);
+	pages_put_to(n, &uid, node_frame(n, pg->frame), hint, pages_age32(pg),
+	    NULL, NULL);
 }
 
 /*
@@ -406,6 +416,7 @@ pages_send_put(struct put_op *op)
 	m.type = MSG_PUTPAGE;
 	m.u.page.uid = op->uid;
 	m.u.page.flags = uid_is_shared(&op->uid) ? PAGE_FSHARED : 0;
+	m.u.page.age_ms = op->age_ms;
 	m.u.page.data = op->page;
 	net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
 	    put_acked, op);
@@ -415,12 +426,12 @@ void
 pages_put(struct node *n, const struct uid *uid, const uint8_t *page,
     pages_done_fn *done, void *arg)
 {
-	pages_put_to(n, uid, page, 0, done, arg);
+	pages_put_to(n, uid, page, 0, 0, done, arg);
 }
 
 void
 pages_put_to(struct node *n, const struct uid *uid, const uint8_t *page,
-    uint32_t target, pages_done_fn *done, void *arg)
+    uint32_t target, uint32_t age_ms, pages_done_fn *done, void *arg)
 {
 	struct put_op	*op;
 	struct pfd_page	*pg;
@@ -432,6 +443,7 @@ pages_put_to(struct node *n, const struct uid *uid, const uint8_t *page,
 	op->done = done;
 	op->arg = arg;
 	op->page = xmalloc(n->page_size);
+	op->age_ms = age_ms;
 	memcpy(op->page, page, n->page_size);
 	/* The page leaves this node's memory for another's. */
 	if ((pg = pfd_lookup(n->pfd, uid)) != NULL)
@@ -487,7 +499,7 @@ pages_on_putpage(struct node *n, const struct msg *m,
 		/* a retransmission, or the owner put it again: same bytes */
 		pfd_set_kind(n->pfd, pg, PFD_GLOBAL);
 	} else if ((pg = pages_take_frame(n, &p->uid, PFD_GLOBAL, flags,
-	    now > p->age_ms ? now - p->age_ms : 0, PFD_KGLOBAL, 0)) == NULL) {
+	    now > p->age_ms ? now - p->age_ms : 0, PFD_KANY, 0)) == NULL) {
 		a.u.ack.status = ST_FULL;
 		net_reply(n->net, from, m->sender, m->reqid, &a);
 		return;
