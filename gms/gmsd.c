@@ -310,7 +310,8 @@ setup_node(struct node *n, const struct gmsd_opts *o)
 	n->sample_ms = o->sample_ms;
 	n->sample_pct = o->sample_pct;
 	if (posix_memalign((void **)&n->pagebuf, STORE_ALIGN,
-	    o->page_size) != 0)
+	    o->page_size) != 0 || posix_memalign((void **)&n->fetchbuf,
+	    STORE_ALIGN, o->page_size) != 0)
 		fatalx("cannot allocate a page buffer");
 	if (o->mem / o->page_size == 0 || o->mem / o->page_size > UINT32_MAX)
 		fatalx("--mem %llu bytes: must hold from 1 to 2^32 pages of "
@@ -400,6 +401,7 @@ main(int argc, char **argv)
 	ctl_close(&n);
 	pages_free_expects(&n);
 	free(n.pagebuf);
+	free(n.fetchbuf);
 	event_free(sigint);
 	event_free(sigterm);
 	if (n.beat_timer != NULL)

@@ -92,6 +92,9 @@ static int	 gms_hello(struct gms *);
 static void	*gms_watch(void *);
 static int	 gms_watch_start(struct gms *);
 static void	*gms_mmap_aligned(int, size_t, size_t, int);
+static int	 gms_region_build(struct gms *, struct gms_region *, int);
+static int	 gms_region_send(struct gms *, struct gms_region *, uint32_t,
+		    const char *);
 static void	*gms_region_new(struct gms *, size_t, int, uint32_t,
 		    const char *);
 static void	 gms_region_free(struct gms_region *);
@@ -467,100 +470,117 @@ gms_region_free(struct gms_region *rg)
 	free(rg);
 }
 
+/* The memfd, its mapping and the registered uffd of a new region. */
+static int
+gms_region_build(struct gms *g, struct gms_region *rg, int prot)
+{
+	int	user_only;
+
+	if ((rg->memfd = memfd_create("gms", MFD_CLOEXEC)) == -1) {
+		gms_seterr(g, errno, "memfd_create: %s", strerror(errno));
+		return -1;
+	}
+	if (ftruncate(rg->memfd, (off_t)rg->len) == -1) {
+		gms_seterr(g, errno, "cannot size a memory file of %zu bytes: "
+		    "%s", rg->len, strerror(errno));
+		return -1;
+	}
+	rg->base = gms_mmap_aligned(rg->memfd, rg->len, g->page_size, prot);
+	if (rg->base == MAP_FAILED) {
+		rg->base = NULL;
+		gms_seterr(g, errno, "cannot map %zu bytes: %s", rg->len,
+		    strerror(errno));
+		return -1;
+	}
+	/* A child would see the memfd without gmsd: holes read as zeros. */
+	(void)madvise(rg->base, rg->len, MADV_DONTFORK);
+	if ((rg->uffd = region_uffd_open(&user_only)) == -1) {
+		gms_seterr(g, errno, "cannot open a userfaultfd: %s (GMS needs "
+		    "Linux 5.19 or later with userfaultfd on shmem, and "
+		    "vm.unprivileged_userfaultfd=1 or access to "
+		    "/dev/userfaultfd)", strerror(errno));
+		return -1;
+	}
+	if (region_uffd_register(rg->uffd, rg->base, rg->len, 0) == -1) {
+		gms_seterr(g, errno, "cannot register %zu bytes with "
+		    "userfaultfd: %s", rg->len, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* CTL_MAP: hand the region to gmsd and learn its space. */
+static int
+gms_region_send(struct gms *g, struct gms_region *rg, uint32_t flags,
+    const char *path)
+{
+	struct ctl_map		 m;
+	struct ctl_mapped	 mapped;
+	const uint8_t		*p;
+	uint8_t			 req[sizeof m + PATH_MAX];
+	size_t			 plen, rlen;
+	int			 fds[2], st;
+
+	plen = sizeof m + (path != NULL ? strlen(path) + 1 : 0);
+	if (plen > sizeof req || plen > CTL_MAXMSG - CTL_HDRLEN) {
+		gms_seterr(g, ENAMETOOLONG, "path too long: %s", path);
+		return -1;
+	}
+	memset(&m, 0, sizeof m);
+	m.base = (uintptr_t)rg->base;
+	m.len = rg->len;
+	m.flags = flags;
+	m.pid = (int32_t)getpid();
+	memcpy(req, &m, sizeof m);
+	if (path != NULL)
+		memcpy(req + sizeof m, path, plen - sizeof m);
+	fds[0] = rg->memfd;
+	fds[1] = rg->uffd;
+	if ((st = gms_call(g, CTL_MAP, req, plen, fds, 2, &p, &rlen)) == -1)
+		return -1;
+	if (st != CTL_OK) {
+		gms_seterr_reply(g, "the mapping", p, rlen);
+		return -1;
+	}
+	if (rlen != sizeof mapped) {
+		gms_seterr(g, EPROTO, "gmsd at %s sent a MAP reply of %zu "
+		    "bytes, expected %zu", g->dir, rlen, sizeof mapped);
+		return -1;
+	}
+	memcpy(&mapped, p, sizeof mapped);
+	rg->space = mapped.space;
+	if (mapped.node != 0)
+		g->node = mapped.node;
+	return 0;
+}
+
 /*
- * Build a region of len bytes (a multiple of the page size), hand it to
- * gmsd and remember it.  path: the file of a CTL_MAP_FILE region.
+ * A region of len bytes (a multiple of the page size), handed to gmsd and
+ * remembered.  path: the file of a CTL_MAP_FILE region.
  */
 static void *
 gms_region_new(struct gms *g, size_t len, int prot, uint32_t flags,
     const char *path)
 {
 	struct gms_region	*rg;
-	struct ctl_map		 m;
-	struct ctl_mapped	 mapped;
-	const uint8_t		*p;
-	uint8_t			 req[sizeof m + PATH_MAX];
-	size_t			 plen, rlen;
-	int			 fds[2], user_only, st, saved;
+	int			 saved;
 
-	plen = sizeof m + (path != NULL ? strlen(path) + 1 : 0);
-	if (plen > sizeof req || plen > CTL_MAXMSG - CTL_HDRLEN) {
-		gms_seterr(g, ENAMETOOLONG, "path too long: %s", path);
-		return NULL;
-	}
 	if ((rg = calloc(1, sizeof *rg)) == NULL) {
 		gms_seterr(g, ENOMEM, "out of memory");
 		return NULL;
 	}
 	rg->memfd = rg->uffd = -1;
 	rg->len = len;
-
-	if ((rg->memfd = memfd_create("gms", MFD_CLOEXEC)) == -1) {
-		gms_seterr(g, errno, "memfd_create: %s", strerror(errno));
-		goto fail;
+	if (gms_region_build(g, rg, prot) == -1 ||
+	    gms_region_send(g, rg, flags, path) == -1) {
+		saved = errno;
+		gms_region_free(rg);
+		errno = saved;
+		return NULL;
 	}
-	if (ftruncate(rg->memfd, (off_t)len) == -1) {
-		gms_seterr(g, errno, "cannot size a memory file of %zu bytes: "
-		    "%s", len, strerror(errno));
-		goto fail;
-	}
-	rg->base = gms_mmap_aligned(rg->memfd, len, g->page_size, prot);
-	if (rg->base == MAP_FAILED) {
-		rg->base = NULL;
-		gms_seterr(g, errno, "cannot map %zu bytes: %s", len,
-		    strerror(errno));
-		goto fail;
-	}
-	/* A child would see the memfd without gmsd: holes read as zeros. */
-	(void)madvise(rg->base, len, MADV_DONTFORK);
-	if ((rg->uffd = region_uffd_open(&user_only)) == -1) {
-		gms_seterr(g, errno, "cannot open a userfaultfd: %s (GMS needs "
-		    "Linux 5.19 or later with userfaultfd on shmem, and "
-		    "vm.unprivileged_userfaultfd=1 or access to "
-		    "/dev/userfaultfd)", strerror(errno));
-		goto fail;
-	}
-	if (region_uffd_register(rg->uffd, rg->base, len, 0) == -1) {
-		gms_seterr(g, errno, "cannot register %zu bytes with "
-		    "userfaultfd: %s", len, strerror(errno));
-		goto fail;
-	}
-
-	memset(&m, 0, sizeof m);
-	m.base = (uintptr_t)rg->base;
-	m.len = len;
-	m.flags = flags;
-	m.pid = (int32_t)getpid();
-	memcpy(req, &m, sizeof m);
-	if (path != NULL)
-		memcpy(req + sizeof m, path, strlen(path) + 1);
-	fds[0] = rg->memfd;
-	fds[1] = rg->uffd;
-	st = gms_call(g, CTL_MAP, req, plen, fds, 2, &p, &rlen);
-	if (st == -1)
-		goto fail;
-	if (st != CTL_OK) {
-		gms_seterr_reply(g, "the mapping", p, rlen);
-		goto fail;
-	}
-	if (rlen != sizeof mapped) {
-		gms_seterr(g, EPROTO, "gmsd at %s sent a MAP reply of %zu "
-		    "bytes, expected %zu", g->dir, rlen, sizeof mapped);
-		goto fail;
-	}
-	memcpy(&mapped, p, sizeof mapped);
-	rg->space = mapped.space;
-	if (mapped.node != 0)
-		g->node = mapped.node;
 	rg->next = g->regions;
 	g->regions = rg;
 	return rg->base;
-
-fail:
-	saved = errno;
-	gms_region_free(rg);
-	errno = saved;
-	return NULL;
 }
 
 void *

@@ -124,7 +124,8 @@ struct node {
 	struct put_expect	*expects;	/* pages.c */
 	struct pager_region	*regions;	/* pager.c */
 	uint32_t		 next_space;
-	uint8_t			*pagebuf;	/* STORE_ALIGN-ed, one page */
+	uint8_t			*pagebuf;	/* STORE_ALIGN-ed: evictions */
+	uint8_t			*fetchbuf;	/* STORE_ALIGN-ed: disk reads */
 	uint32_t		 sample_ms;	/* age sampler period */
 	uint32_t		 sample_pct;	/* share of pages per period */
 	struct event		*sample_timer;

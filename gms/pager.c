@@ -99,6 +99,12 @@ pager_kill(struct pager_region *pr, const char *why)
 		(void)kill(pr->pid, SIGBUS);
 }
 
+/*
+ * The page of a fault arrived (status 0: from the cluster) or did not (read
+ * the backing store).  Install it first, so the faulting thread goes on at
+ * once, and make room in the budget after: the node is over its budget by
+ * at most the pages being installed, for the time of one eviction.
+ */
 static void
 pager_fetched(struct node *n, int status, const uint8_t *page, void *arg)
 {
@@ -107,6 +113,7 @@ pager_fetched(struct node *n, int status, const uint8_t *page, void *arg)
 	struct pfd_page		*pg;
 	const uint8_t		*data = page;
 	uint32_t		 from = status == 0 ? n->get_from : 0;
+	int			 flags;
 
 	HASH_DEL(pager_fetches, f);
 	pr = pager_find(n, f->space);
@@ -116,22 +123,24 @@ pager_fetched(struct node *n, int status, const uint8_t *page, void *arg)
 		pr->from_cluster++;
 		n->st.faults_cluster++;
 	} else {
-		if (store_read(pr->store, f->pgno, n->pagebuf) == -1) {
+		if (store_read(pr->store, f->pgno, n->fetchbuf) == -1) {
 			pager_kill(pr, "cannot read its backing store");
 			goto done;
 		}
-		data = n->pagebuf;
+		data = n->fetchbuf;
 		pr->from_disk++;
 		n->st.faults_disk++;
 	}
-	pg = pages_take_frame(n, &f->uid, PFD_LOCAL,
-	    pr->file ? PFD_SHARED : 0, node_now_ms(), PFD_KANY, from);
-	if (pg == NULL)
-		log_warnx("no frame for a faulting page: over budget");
 	if (region_install(pr->r, f->pgno, data, !pr->file) == -1 &&
 	    errno != ESRCH)
 		log_warn("installing page %llu of region %u",
 		    (unsigned long long)f->pgno, pr->space);
+	/* data may point into a buffer the eviction below reuses */
+	flags = pr->file ? PFD_SHARED : 0;
+	pg = pages_take_frame(n, &f->uid, PFD_LOCAL, flags, node_now_ms(),
+	    PFD_KANY, from);
+	if (pg == NULL)
+		log_warnx("no frame for a faulting page: over budget");
 	if (pr->file && pg != NULL)
 		pages_note_holder(n, &f->uid, 1);	/* case 4 */
 done:
