@@ -51,7 +51,13 @@ int		 gms_unmap(struct gms *, void *addr);
 
 size_t		 gms_page_size(const struct gms *);
 uint32_t	 gms_node(const struct gms *);
-/* The last error of this handle, as a sentence. */
+/* The UID space gmsd gave the region at addr (its pages' UIDs). */
+int		 gms_space(const struct gms *, const void *addr,
+		     uint32_t *space);
+/*
+ * The last error of this handle, as a sentence; gms_error(NULL): why this
+ * thread's last gms_connect() failed.
+ */
 const char	*gms_error(const struct gms *);
 
 #endif

@@ -43,12 +43,6 @@
 #define GMS_ERRLEN	256	/* longest error sentence */
 #define GMS_PAGE_MAX	(1U << 24)	/* largest page size we believe */
 
-/*
- * Not yet in gms.h: the UID space gmsd gave the region at addr, for
- * tools and tests (gmsmem prints it).  0, or -1 with EINVAL.
- */
-int	gms_space(const struct gms *, const void *addr, uint32_t *space);
-
 struct gms_region {
 	struct gms_region	*next;
 	void			*base;
