@@ -193,6 +193,7 @@ pfd_insert(struct pfd *pfd, const struct uid *uid, int kind, int flags,
 	e->page.kind = (uint8_t)kind;
 	e->page.flags = (uint8_t)flags;
 	e->page.last_ref = last_ref;
+	e->page.gen = 0;
 	HASH_ADD(hh, pfd->table, page.uid, sizeof e->page.uid, e);
 	pfd_link_sorted(&pfd->lru[kind], e);
 	return &e->page;
@@ -253,6 +254,13 @@ pfd_set_flags(struct pfd *pfd, struct pfd_page *pg, int set, int clear)
 {
 	(void)pfd;
 	pg->flags = (uint8_t)((pg->flags & ~clear) | (set & PFD_FLAGS));
+}
+
+void
+pfd_set_gen(struct pfd *pfd, struct pfd_page *pg, uint32_t gen)
+{
+	(void)pfd;
+	pg->gen = gen;
 }
 
 uint64_t

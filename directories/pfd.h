@@ -39,6 +39,7 @@ struct pfd_page {
 	uint8_t		kind;		/* PFD_LOCAL or PFD_GLOBAL */
 	uint8_t		flags;		/* PFD_SHARED | PFD_DIRTY */
 	uint64_t	last_ref;	/* tick of the last reference */
+	uint32_t	gen;		/* a global copy's put generation */
 };
 
 struct pfd;
@@ -62,6 +63,7 @@ void		 pfd_touch(struct pfd *, struct pfd_page *, uint64_t now);
 void		 pfd_set_kind(struct pfd *, struct pfd_page *, int kind);
 void		 pfd_set_flags(struct pfd *, struct pfd_page *, int set,
 		    int clear);
+void		 pfd_set_gen(struct pfd *, struct pfd_page *, uint32_t gen);
 
 uint64_t	 pfd_age(const struct pfd_page *, uint64_t now);
 /*

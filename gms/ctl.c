@@ -207,6 +207,7 @@ ctl_counters(struct node *n, struct ctl_counter *c, int max)
 	C("leaves", s->leaves);
 	C("dead_nodes", s->dead_nodes);
 	C("stale_puts", s->stale_puts);
+	C("stale_served", s->stale_served);
 	C("faults", s->faults);
 	C("faults_cluster", s->faults_cluster);
 	C("faults_disk", s->faults_disk);
@@ -528,7 +529,7 @@ ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
 	if (h->op == CTL_PUT) {
 		memcpy(&popt, p + sizeof uid, sizeof popt);
 		pages_put_to(n, &uid, p + sizeof uid + sizeof popt,
-		    popt.target, popt.age_ms, ctl_page_done, r);
+		    popt.target, popt.age_ms, 0, ctl_page_done, r);
 	}
 	else if (h->op == CTL_GET)
 		pages_get(n, &uid, 1, ctl_page_done, r);

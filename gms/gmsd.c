@@ -399,7 +399,7 @@ main(int argc, char **argv)
 
 	pager_close(&n);
 	ctl_close(&n);
-	pages_free_expects(&n);
+	pages_free_gens(&n, -1);
 	free(n.pagebuf);
 	free(n.fetchbuf);
 	event_free(sigint);

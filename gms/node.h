@@ -26,7 +26,7 @@ struct event;
 struct event_base;
 struct ctl_conn;
 struct ctl_map;
-struct put_expect;
+struct page_gen;
 
 #define NODE_HEARTBEAT_MS	500	/* default heartbeat interval */
 #define NODE_DEAD_BEATS		4	/* missed heartbeats: dead */
@@ -72,7 +72,7 @@ struct node_stats {
 	uint64_t	served_pages, served_misses, forwards;
 	uint64_t	gcd_updates, handed_over, taken_over;
 	uint64_t	dead_nodes, joins, leaves;
-	uint64_t	stale_puts;
+	uint64_t	stale_puts, stale_served;
 	uint64_t	faults, faults_cluster, faults_disk, wp_faults;
 	uint64_t	evict_local, writebacks, sampled, referenced;
 };
@@ -121,7 +121,7 @@ struct node {
 	struct event		*beat_timer;
 	int			 policy;	/* POLICY_* */
 	uint32_t		 get_from;	/* holder of the last page got */
-	struct put_expect	*expects;	/* pages.c */
+	struct page_gen		*gens;		/* pages.c */
 	struct pager_region	*regions;	/* pager.c */
 	uint32_t		 next_space;
 	uint8_t			*pagebuf;	/* STORE_ALIGN-ed: evictions */
@@ -168,7 +168,7 @@ void		 pages_put(struct node *, const struct uid *,
 /* Put to target (0: the node with most free frames), carrying an age. */
 void		 pages_put_to(struct node *, const struct uid *,
 		    const uint8_t *page, uint32_t target, uint32_t age_ms,
-		    pages_done_fn *, void *);
+		    uint32_t gen, pages_done_fn *, void *);
 uint32_t	 pages_age32(const struct pfd_page *);
 /* cache: keep the fetched page here as a local page (gmsctl get). */
 void		 pages_get(struct node *, const struct uid *, int cache,
@@ -176,7 +176,8 @@ void		 pages_get(struct node *, const struct uid *, int cache,
 struct pfd_page	*pages_take_frame(struct node *, const struct uid *,
 		    int kind, int flags, uint64_t last_ref,
 		    unsigned int victims, uint32_t hint);
-void		 pages_free_expects(struct node *);
+/* Forget the put generations of one space (-1: all). */
+void		 pages_free_gens(struct node *, int space);
 /* Discard every page of one of our regions from other nodes' memory. */
 size_t		 pages_discard_space(struct node *, uint32_t space);
 /* Tell uid's GCD node that this node caches it (or no longer does). */
@@ -186,6 +187,8 @@ void		 pages_note_holder(struct node *, const struct uid *, int add);
 #define PAGER_SPACE_BASE 0x10000	/* region spaces; lower: gmsctl's */
 /* 1 if space is a region of ours that is mapped now. */
 int		 pager_space_live(struct node *, uint32_t space);
+/* The put generation of our region page uid; NULL if not a region's. */
+uint32_t	*pager_gen_slot(struct node *, const struct uid *);
 struct pager_region;
 int		 pager_map(struct node *, struct ctl_conn *,
 		    const struct ctl_map *, const char *path, int memfd,

@@ -48,6 +48,7 @@ struct pager_region {
 	int		 file;
 	uint64_t	 sample_next;	/* next page the sampler arms */
 	uint64_t	 armed_first, armed_n, armed_at;
+	uint32_t	*gens;		/* put generation of each page */
 	uint8_t		*armed;		/* 1: armed (could be unmapped) */
 	uint64_t	 faults, from_cluster, from_disk, wp, evictions;
 	UT_hash_handle	 hh;
@@ -257,7 +258,7 @@ pager_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 	if (n->policy == POLICY_LOCAL)
 		pfd_remove(n->pfd, pg);
 	else
-		pages_put_to(n, &uid, n->pagebuf, hint, age, NULL, NULL);
+		pages_put_to(n, &uid, n->pagebuf, hint, age, 0, NULL, NULL);
 	if (region_evict_end(pr->r, pgno) == -1 && errno != ESRCH)
 		log_warn("punching page %llu", (unsigned long long)pgno);
 	return 0;
@@ -292,6 +293,7 @@ pager_detach(struct node *n, struct pager_region *pr)
 			f->space = 0;	/* its completion finds no region */
 	HASH_DEL(n->regions, pr);
 	free(pr->armed);
+	free(pr->gens);
 	event_free(pr->ev);
 	region_detach(pr->r);
 	store_close(pr->store);
@@ -386,6 +388,8 @@ pager_map(struct node *n, struct ctl_conn *c, const struct ctl_map *m,
 		free(pr);
 		goto fail;
 	}
+	if (!pr->file)
+		pr->gens = xcalloc(npages, sizeof *pr->gens);
 	pr->ev = event_new(n->base, region_fd(pr->r), EV_READ | EV_PERSIST,
 	    pager_readable, pr);
 	event_add(pr->ev, NULL);
@@ -499,4 +503,16 @@ int
 pager_space_live(struct node *n, uint32_t space)
 {
 	return pager_find(n, space) != NULL;
+}
+
+uint32_t *
+pager_gen_slot(struct node *n, const struct uid *uid)
+{
+	struct pager_region	*pr;
+
+	if (uid_is_shared(uid) || uid->node != n->id ||
+	    (pr = pager_find(n, uid->space)) == NULL || pr->gens == NULL ||
+	    uid->pgno >= pr->npages)
+		return NULL;
+	return &pr->gens[uid->pgno];
 }

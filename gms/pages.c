@@ -41,6 +41,7 @@ struct put_op {
 	struct uid	 uid;
 	uint32_t	 target;
 	uint32_t	 age_ms;
+	uint32_t	 gen;		/* of the copy this put makes */
 	int		 evacuation;	/* part of a leave */
 	int		 retried;
 	uint8_t		*page;
@@ -66,65 +67,70 @@ struct gcd_batch {
 static void	pages_send_put(struct put_op *);
 
 /*
- * The owner of a private page is its GCD node and the only one who puts
- * it (but for a leaving node's hand-off).  It remembers where its latest
- * put went, so that a late GCD update from an older put is recognised
- * and its copy discarded instead of served.
+ * Generations (proto.h, PAGE): the owner of a private page numbers its
+ * putpages of it, and accepts a copy in global memory only with the
+ * number of its latest put.  A region keeps its pages' numbers in an
+ * array (pager_gen_slot); pages put through gmsctl in this table.
  */
-struct put_expect {
+struct page_gen {
 	struct uid	 uid;
-	uint32_t	 target;
+	uint32_t	 gen;
 	UT_hash_handle	 hh;
 };
 
-static void
-expect_set(struct node *n, const struct uid *uid, uint32_t target)
+static int
+pages_own(struct node *n, const struct uid *uid)
 {
-	struct put_expect	*e;
-
-	if (uid_is_shared(uid) || uid->node != n->id)
-		return;
-	HASH_FIND(hh, n->expects, uid, sizeof *uid, e);
-	if (e == NULL) {
-		if (target == 0)
-			return;
-		e = xcalloc(1, sizeof *e);
-		e->uid = *uid;
-		HASH_ADD(hh, n->expects, uid, sizeof e->uid, e);
-	}
-	if (target == 0) {
-		HASH_DEL(n->expects, e);
-		free(e);
-		return;
-	}
-	e->target = target;
+	return !uid_is_shared(uid) && uid->node == n->id && n->id != 0;
 }
 
-/* 1: holder is where our latest put went (or no put is pending). */
-static int
-expect_match(struct node *n, const struct uid *uid, uint32_t holder)
+/* Where the latest generation of our page uid lives (created if asked). */
+static uint32_t *
+gen_slot(struct node *n, const struct uid *uid, int create)
 {
-	struct put_expect	*e;
+	struct page_gen	*e;
+	uint32_t	*slot;
 
-	if (uid_is_shared(uid) || uid->node != n->id)
-		return 1;
-	HASH_FIND(hh, n->expects, uid, sizeof *uid, e);
-	if (e == NULL)
-		return 1;
-	if (e->target != holder)
-		return 0;
-	HASH_DEL(n->expects, e);
-	free(e);
-	return 1;
+	if ((slot = pager_gen_slot(n, uid)) != NULL)
+		return slot;
+	HASH_FIND(hh, n->gens, uid, sizeof *uid, e);
+	if (e == NULL && create) {
+		e = xcalloc(1, sizeof *e);
+		e->uid = *uid;
+		HASH_ADD(hh, n->gens, uid, sizeof e->uid, e);
+	}
+	return e != NULL ? &e->gen : NULL;
+}
+
+/* The latest generation we put of our page uid; 0 if never put. */
+static uint32_t
+gen_latest(struct node *n, const struct uid *uid)
+{
+	uint32_t	*slot = gen_slot(n, uid, 0);
+
+	return slot != NULL ? *slot : 0;
+}
+
+/* A new put of our page uid: its generation. */
+static uint32_t
+gen_next(struct node *n, const struct uid *uid)
+{
+	uint32_t	*slot = gen_slot(n, uid, 1);
+
+	if (++*slot == DISCARD_ALL)	/* wrapped: never seen in practice */
+		*slot = 1;
+	return *slot;
 }
 
 void
-pages_free_expects(struct node *n)
+pages_free_gens(struct node *n, int space)
 {
-	struct put_expect	*e, *tmp;
+	struct page_gen	*e, *tmp;
 
-	HASH_ITER(hh, n->expects, e, tmp) {
-		HASH_DEL(n->expects, e);
+	HASH_ITER(hh, n->gens, e, tmp) {
+		if (space >= 0 && e->uid.space != (uint32_t)space)
+			continue;
+		HASH_DEL(n->gens, e);
 		free(e);
 	}
 }
@@ -189,37 +195,70 @@ batch_flush(struct node *n, struct gcd_batch *b)
 		batch_flush_one(n, b, i);
 }
 
-/*
- * Apply one GCD operation in our partition.  A private page has one
- * global copy: when its owner puts it again, a copy left on another node
- * is stale and is discarded there, so it can never be served.
- */
+/* Ask holder to drop its copy of uid if that copy's generation < gen. */
 static void
-gcd_apply(struct node *n, const struct uid *uid, uint32_t holder, uint8_t op)
+pages_discard_at(struct node *n, const struct uid *uid, uint32_t holder,
+    uint32_t gen)
 {
-	uint32_t		holders[GCD_MAX_HOLDERS];
 	struct sockaddr_in	to;
 	struct msg		m;
+
+	if (node_member_addr(n, holder, &to) == -1)
+		return;
+	memset(&m, 0, sizeof m);
+	m.type = MSG_DISCARD;
+	m.u.discard.uid = *uid;
+	m.u.discard.flags = DISCARD_FHOLDER;
+	m.u.discard.gen = gen;
+	net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
+	    pages_ignore_reply, NULL);
+}
+
+/*
+ * An update adding a copy of one of our own private pages names a stale
+ * copy unless it has the generation of our latest put and the page is not
+ * resident here (then the local copy is the only valid one) and its
+ * region still exists.  Returns the generation below which the holder's
+ * copy is to go, or 0 if the copy is good.  Every put is preceded by a
+ * write-back, so the backing store has the newest bytes of a page that is
+ * not resident: a stale copy discarded costs a disk read, never a wrong
+ * page.
+ */
+static uint32_t
+pages_stale_add(struct node *n, const struct uid *uid, uint32_t gen)
+{
+	struct pfd_page	*pg;
+	uint32_t	 latest;
+
+	if (!pages_own(n, uid))
+		return 0;
+	if (uid->space >= PAGER_SPACE_BASE && !pager_space_live(n, uid->space))
+		return DISCARD_ALL;
+	latest = gen_latest(n, uid);
+	if ((pg = pfd_lookup(n->pfd, uid)) != NULL && pg->kind == PFD_LOCAL)
+		return latest + 1;
+	return gen == latest ? 0 : latest;
+}
+
+/*
+ * Apply one GCD operation in our partition.  A private page has one
+ * global copy: a newer one replaces any other, whose holders are told to
+ * drop theirs; an older one is refused and its holder told to drop it.
+ */
+static void
+gcd_apply(struct node *n, const struct uid *uid, uint32_t holder, uint8_t op,
+    uint32_t gen)
+{
+	uint32_t		holders[GCD_MAX_HOLDERS], below;
 	int			nh, i;
 
 	if (op == GCD_OPREMOVE) {
 		(void)gcd_remove(n->gcd, uid, holder);
 		return;
 	}
-	if (!expect_match(n, uid, holder) || (!uid_is_shared(uid) &&
-	    uid->node == n->id && uid->space >= PAGER_SPACE_BASE &&
-	    !pager_space_live(n, uid->space))) {
-		/* a late update from an older put, or of a region that is
-		 * gone: that copy must not be served */
+	if ((below = pages_stale_add(n, uid, gen)) != 0) {
 		n->st.stale_puts++;
-		if (node_member_addr(n, holder, &to) == 0) {
-			memset(&m, 0, sizeof m);
-			m.type = MSG_DISCARD;
-			m.u.discard.uid = *uid;
-			m.u.discard.flags = DISCARD_FHOLDER;
-			net_request(n->net, &to, &m, NODE_REQ_TRIES,
-			    NODE_REQ_RTO_MS, pages_ignore_reply, NULL);
-		}
+		pages_discard_at(n, uid, holder, below);
 		return;
 	}
 	if (!uid_is_shared(uid)) {
@@ -228,14 +267,7 @@ gcd_apply(struct node *n, const struct uid *uid, uint32_t holder, uint8_t op)
 			if (holders[i] == holder)
 				continue;
 			(void)gcd_remove(n->gcd, uid, holders[i]);
-			if (node_member_addr(n, holders[i], &to) == -1)
-				continue;
-			memset(&m, 0, sizeof m);
-			m.type = MSG_DISCARD;
-			m.u.discard.uid = *uid;
-			m.u.discard.flags = DISCARD_FHOLDER;
-			net_request(n->net, &to, &m, NODE_REQ_TRIES,
-			    NODE_REQ_RTO_MS, pages_ignore_reply, NULL);
+			pages_discard_at(n, uid, holders[i], gen);
 		}
 	}
 	if (gcd_add(n->gcd, uid, holder) == -1)
@@ -246,7 +278,7 @@ gcd_apply(struct node *n, const struct uid *uid, uint32_t holder, uint8_t op)
 /* Apply one GCD operation here, or send it to uid's GCD node. */
 static void
 gcd_note(struct node *n, const struct uid *uid, uint32_t holder, uint8_t op,
-    net_done_fn *done, void *arg)
+    uint32_t gen, net_done_fn *done, void *arg)
 {
 	uint32_t		g = pod_gcd_node(n->pod, uid);
 	struct sockaddr_in	to;
@@ -259,7 +291,7 @@ gcd_note(struct node *n, const struct uid *uid, uint32_t holder, uint8_t op,
 	}
 	if (g == n->id || g == 0 || node_member_addr(n, g, &to) == -1) {
 		if (g == n->id)
-			gcd_apply(n, uid, holder, op);
+			gcd_apply(n, uid, holder, op, gen);
 		if (done != NULL)
 			done(n->net, NULL, NULL, arg);
 		return;
@@ -271,6 +303,7 @@ gcd_note(struct node *n, const struct uid *uid, uint32_t holder, uint8_t op,
 	m.u.gcd.entries[0].uid = *uid;
 	m.u.gcd.entries[0].holder = holder;
 	m.u.gcd.entries[0].op = op;
+	m.u.gcd.entries[0].gen = gen;
 	net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
 	    done != NULL ? done : pages_ignore_reply, arg);
 }
@@ -285,7 +318,7 @@ pages_drop(struct node *n, struct pfd_page *pg)
 
 	pfd_remove(n->pfd, pg);
 	if (tracked)
-		gcd_note(n, &uid, n->id, GCD_OPREMOVE, NULL, NULL);
+		gcd_note(n, &uid, n->id, GCD_OPREMOVE, 0, NULL, NULL);
 }
 
 /*
@@ -312,7 +345,7 @@ pages_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 	if (pg->kind == PFD_GLOBAL) {
 		if (hint != 0 && n->policy != POLICY_LOCAL) {
 			pages_put_to(n, &uid, node_frame(n, pg->frame), hint,
-			    pages_age32(pg), NULL, NULL);
+			    pages_age32(pg), pg->gen, NULL, NULL);
 			return;
 		}
 		pages_drop(n, pg);
@@ -325,7 +358,7 @@ pages_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 		return;
 	}
 	pages_put_to(n, &uid, node_frame(n, pg->frame), hint, pages_age32(pg),
-	    NULL, NULL);
+	    pg->gen, NULL, NULL);
 }
 
 /*
@@ -361,10 +394,8 @@ put_finish(struct put_op *op, int status)
 {
 	struct node	*n = op->n;
 
-	if (status != 0) {
+	if (status != 0)
 		n->st.puts_failed++;
-		expect_set(n, &op->uid, 0);
-	}
 	if (op->done != NULL)
 		op->done(n, status, NULL, op->arg);
 	if (op->evacuation) {
@@ -411,12 +442,12 @@ pages_send_put(struct put_op *op)
 		put_acked(n->net, NULL, NULL, op);
 		return;
 	}
-	expect_set(n, &op->uid, op->target);
 	memset(&m, 0, sizeof m);
 	m.type = MSG_PUTPAGE;
 	m.u.page.uid = op->uid;
 	m.u.page.flags = uid_is_shared(&op->uid) ? PAGE_FSHARED : 0;
 	m.u.page.age_ms = op->age_ms;
+	m.u.page.gen = op->gen;
 	m.u.page.data = op->page;
 	net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
 	    put_acked, op);
@@ -426,12 +457,17 @@ void
 pages_put(struct node *n, const struct uid *uid, const uint8_t *page,
     pages_done_fn *done, void *arg)
 {
-	pages_put_to(n, uid, page, 0, 0, done, arg);
+	pages_put_to(n, uid, page, 0, 0, 0, done, arg);
 }
 
+/*
+ * gen: the generation of a copy we move for another owner (case 1, a
+ * leave); our own pages get a new generation here.
+ */
 void
 pages_put_to(struct node *n, const struct uid *uid, const uint8_t *page,
-    uint32_t target, uint32_t age_ms, pages_done_fn *done, void *arg)
+    uint32_t target, uint32_t age_ms, uint32_t gen, pages_done_fn *done,
+    void *arg)
 {
 	struct put_op	*op;
 	struct pfd_page	*pg;
@@ -444,6 +480,7 @@ pages_put_to(struct node *n, const struct uid *uid, const uint8_t *page,
 	op->arg = arg;
 	op->page = xmalloc(n->page_size);
 	op->age_ms = age_ms;
+	op->gen = pages_own(n, uid) ? gen_next(n, uid) : gen;
 	memcpy(op->page, page, n->page_size);
 	/* The page leaves this node's memory for another's. */
 	if ((pg = pfd_lookup(n->pfd, uid)) != NULL)
@@ -495,8 +532,15 @@ pages_on_putpage(struct node *n, const struct msg *m,
 		net_reply(n->net, from, m->sender, m->reqid, &a);
 		return;
 	}
-	if ((pg = pfd_lookup(n->pfd, &p->uid)) != NULL) {
-		/* a retransmission, or the owner put it again: same bytes */
+	if ((pg = pfd_lookup(n->pfd, &p->uid)) != NULL &&
+	    pg->kind == PFD_GLOBAL && pg->gen > p->gen) {
+		/* an older put, resent late: the newer copy stays */
+		a.u.ack.value = pfd_nfree(n->pfd);
+		net_reply(n->net, from, m->sender, m->reqid, &a);
+		return;
+	}
+	if (pg != NULL) {
+		/* a retransmission, or the owner put it again */
 		pfd_set_kind(n->pfd, pg, PFD_GLOBAL);
 	} else if ((pg = pages_take_frame(n, &p->uid, PFD_GLOBAL, flags,
 	    now > p->age_ms ? now - p->age_ms : 0, PFD_KANY, 0)) == NULL) {
@@ -505,12 +549,13 @@ pages_on_putpage(struct node *n, const struct msg *m,
 		return;
 	}
 	memcpy(node_frame(n, pg->frame), p->data, n->page_size);
+	pfd_set_gen(n->pfd, pg, p->gen);
 	so = xcalloc(1, sizeof *so);
 	so->n = n;
 	so->from = *from;
 	so->origin = m->sender;
 	so->reqid = m->reqid;
-	gcd_note(n, &p->uid, n->id, GCD_OPADD, store_gcd_acked, so);
+	gcd_note(n, &p->uid, n->id, GCD_OPADD, p->gen, store_gcd_acked, so);
 }
 
 /* ---- getpage ---------------------------------------------------------- */
@@ -546,10 +591,20 @@ get_replied(struct net *net, const struct msg *r,
 		return;
 	}
 	p = &r->u.page;
+	if (p->flags & PAGE_FMOVED)	/* the holder freed it */
+		gcd_note(n, &op->uid, r->sender, GCD_OPREMOVE, 0, NULL, NULL);
+	if (pages_own(n, &op->uid) && p->gen != gen_latest(n, &op->uid)) {
+		/* a copy from an older put: never served; the disk has it */
+		n->st.stale_served++;
+		n->st.get_miss++;
+		if (!(p->flags & PAGE_FMOVED))
+			pages_discard_at(n, &op->uid, r->sender,
+			    gen_latest(n, &op->uid));
+		get_finish(op, 1, NULL);
+		return;
+	}
 	n->st.get_remote++;
 	n->get_from = r->sender;
-	if (p->flags & PAGE_FMOVED)	/* the holder freed it */
-		gcd_note(n, &op->uid, r->sender, GCD_OPREMOVE, NULL, NULL);
 	pg = NULL;
 	if (op->cache && (p->flags & PAGE_FMOVED))
 		pg = pages_take_frame(n, &op->uid, PFD_LOCAL, 0,
@@ -558,7 +613,7 @@ get_replied(struct net *net, const struct msg *r,
 		pg = pages_take_frame(n, &op->uid, PFD_LOCAL, PFD_SHARED,
 		    node_now_ms(), PFD_KANY, 0);
 		if (pg != NULL)
-			gcd_note(n, &op->uid, n->id, GCD_OPADD, NULL, NULL);
+			gcd_note(n, &op->uid, n->id, GCD_OPADD, 0, NULL, NULL);
 	}
 	if (pg != NULL)
 		memcpy(node_frame(n, pg->frame), p->data, n->page_size);
@@ -648,7 +703,7 @@ pages_serve(struct node *n, const struct uid *uid, uint32_t requester,
 
 	if (pg == NULL) {
 		pages_reply_miss(n, uid, requester, reqid, MISS_NOTHELD);
-		gcd_note(n, uid, n->id, GCD_OPREMOVE, NULL, NULL);
+		gcd_note(n, uid, n->id, GCD_OPREMOVE, 0, NULL, NULL);
 		return;
 	}
 	if (node_member_addr(n, requester, &to) == -1)
@@ -660,7 +715,8 @@ pages_serve(struct node *n, const struct uid *uid, uint32_t requester,
 	r.u.page.uid = *uid;
 	r.u.page.flags = (moved ? PAGE_FMOVED : 0) |
 	    ((pg->flags & PFD_SHARED) ? PAGE_FSHARED : 0);
-	r.u.page.age_ms = (uint32_t)pfd_age(pg, node_now_ms());
+	r.u.page.age_ms = pages_age32(pg);
+	r.u.page.gen = pg->gen;
 	r.u.page.data = node_frame(n, pg->frame);
 	n->st.served_pages++;
 	net_reply(n->net, &to, requester, reqid, &r);
@@ -737,6 +793,7 @@ pages_discard_here(struct node *n, const struct uid *uid)
 		m.type = MSG_DISCARD;
 		m.u.discard.uid = *uid;
 		m.u.discard.flags = DISCARD_FHOLDER;
+		m.u.discard.gen = DISCARD_ALL;
 		net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
 		    pages_ignore_reply, NULL);
 	}
@@ -802,7 +859,8 @@ pages_on_discard(struct node *n, const struct msg *m,
 	memset(&a, 0, sizeof a);
 	a.type = MSG_ACK;
 	if (d->flags & DISCARD_FHOLDER) {
-		if ((pg = pfd_lookup(n->pfd, &d->uid)) != NULL)
+		if ((pg = pfd_lookup(n->pfd, &d->uid)) != NULL &&
+		    (d->gen == DISCARD_ALL || pg->gen < d->gen))
 			pfd_remove(n->pfd, pg);
 	} else if (pod_gcd_node(n->pod, &d->uid) == n->id)
 		pages_discard_here(n, &d->uid);
@@ -837,7 +895,7 @@ pages_on_gcd(struct node *n, const struct msg *m,
 		    pod_find(n->pod, e->holder) == NULL)
 			continue;	/* a holder that is gone */
 		if (!mine && m->u.gcd.pod_version < ours) {
-			gcd_note(n, &e->uid, e->holder, e->op, NULL, NULL);
+			gcd_note(n, &e->uid, e->holder, e->op, e->gen, NULL, NULL);
 			continue;
 		}
 		if (!mine && m->u.gcd.pod_version == ours)
@@ -845,7 +903,7 @@ pages_on_gcd(struct node *n, const struct msg *m,
 		if (m->type == MSG_GCD_HANDOVER)
 			(void)gcd_add(n->gcd, &e->uid, e->holder);
 		else
-			gcd_apply(n, &e->uid, e->holder, e->op);
+			gcd_apply(n, &e->uid, e->holder, e->op, e->gen);
 	}
 	if (m->type == MSG_GCD_HANDOVER)
 		n->st.taken_over += m->u.gcd.nentries;
@@ -1003,6 +1061,8 @@ pages_evacuate_one(struct pfd_page *pg, void *arg)
 	op->n = n;
 	op->uid = pg->uid;
 	op->evacuation = 1;
+	op->gen = pg->gen;
+	op->age_ms = pages_age32(pg);
 	op->page = xmalloc(n->page_size);
 	memcpy(op->page, node_frame(n, pg->frame), n->page_size);
 	pages_drop(n, pg);
@@ -1037,7 +1097,8 @@ pages_evacuate(struct node *n)
 void
 pages_note_holder(struct node *n, const struct uid *uid, int add)
 {
-	gcd_note(n, uid, n->id, add ? GCD_OPADD : GCD_OPREMOVE, NULL, NULL);
+	gcd_note(n, uid, n->id, add ? GCD_OPADD : GCD_OPREMOVE, 0, NULL,
+	    NULL);
 }
 
 struct space_discard {
@@ -1066,11 +1127,11 @@ pages_discard_space_one(const struct uid *uid, const uint32_t *holders,
 		m.type = MSG_DISCARD;
 		m.u.discard.uid = *uid;
 		m.u.discard.flags = DISCARD_FHOLDER;
+		m.u.discard.gen = DISCARD_ALL;
 		net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
 		    pages_ignore_reply, NULL);
 	}
 	sd->count++;
-	expect_set(n, uid, 0);
 	return 1;
 }
 
@@ -1087,6 +1148,7 @@ pages_discard_space(struct node *n, uint32_t space)
 	sd.space = space;
 	sd.count = 0;
 	gcd_foreach(n->gcd, pages_discard_space_one, &sd);
+	pages_free_gens(n, (int)space);
 	n->st.discards += sd.count;
 	return sd.count;
 }

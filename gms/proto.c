@@ -30,8 +30,8 @@
 #define UIDLEN		16	/* a UID on the wire */
 #define PODMEMBERLEN	12	/* one POD member on the wire */
 #define LOADLEN		8	/* one heartbeat-ack load */
-#define GCDENTRYLEN	24	/* one GCD update entry */
-#define PAGEHDRLEN	24	/* PAGE and PUTPAGE body before the contents */
+#define GCDENTRYLEN	28	/* one GCD update entry */
+#define PAGEHDRLEN	28	/* PAGE and PUTPAGE body before the contents */
 
 /* A cursor for writing: past cap, sets err and writes nothing more. */
 struct wcur {
@@ -71,7 +71,7 @@ static const struct proto_typeinfo proto_types[] = {
 	[MSG_PAGE] =		{ "PAGE", 1, 0, 1 },
 	[MSG_MISS] =		{ "MISS", 1, 20, 0 },
 	[MSG_PUTPAGE] =		{ "PUTPAGE", 0, 0, 1 },
-	[MSG_DISCARD] =		{ "DISCARD", 0, 20, 0 },
+	[MSG_DISCARD] =		{ "DISCARD", 0, 24, 0 },
 	[MSG_GCD_UPDATE] =	{ "GCD_UPDATE", 0, 0, 1 },
 	[MSG_GCD_HANDOVER] =	{ "GCD_HANDOVER", 0, 0, 1 },
 };
@@ -472,6 +472,7 @@ enc_gcd(struct wcur *w, const struct msg_gcd *g)
 		w_u32(w, g->entries[i].holder);
 		w_u8(w, g->entries[i].op);
 		w_zero(w, 3);
+		w_u32(w, g->entries[i].gen);
 	}
 }
 
@@ -520,6 +521,7 @@ enc_body(struct wcur *w, const struct msg *m, uint32_t page_size)
 		w_uid(w, &m->u.page.uid);
 		w_u32(w, m->u.page.flags);
 		w_u32(w, m->u.page.age_ms);
+		w_u32(w, m->u.page.gen);
 		w_bytes(w, m->u.page.data, page_size);
 		break;
 	case MSG_MISS:
@@ -529,6 +531,7 @@ enc_body(struct wcur *w, const struct msg *m, uint32_t page_size)
 	case MSG_DISCARD:
 		w_uid(w, &m->u.discard.uid);
 		w_u32(w, m->u.discard.flags);
+		w_u32(w, m->u.discard.gen);
 		break;
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:
@@ -661,6 +664,7 @@ dec_gcd(struct rcur *r, struct msg_gcd *g)
 		g->entries[i].op = r_u8(r);
 		if (r_zero(r, 3) != 0)
 			return -1;
+		g->entries[i].gen = r_u32(r);
 	}
 	return 0;
 }
@@ -711,6 +715,7 @@ dec_body(struct rcur *r, struct msg *m, uint32_t page_size)
 		r_uid(r, &m->u.page.uid);
 		m->u.page.flags = r_u32(r);
 		m->u.page.age_ms = r_u32(r);
+		m->u.page.gen = r_u32(r);
 		m->u.page.data = r_take(r, page_size);
 		return 0;
 	case MSG_MISS:
@@ -720,6 +725,7 @@ dec_body(struct rcur *r, struct msg *m, uint32_t page_size)
 	case MSG_DISCARD:
 		r_uid(r, &m->u.discard.uid);
 		m->u.discard.flags = r_u32(r);
+		m->u.discard.gen = r_u32(r);
 		return 0;
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:

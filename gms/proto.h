@@ -17,7 +17,7 @@
 #include "directories/pod.h"
 #include "directories/uid.h"
 
-#define PROTO_VERSION	2
+#define PROTO_VERSION	3
 #define PROTO_MAGIC	0x474d		/* "GM" */
 
 #define PROTO_HDRLEN	24		/* bytes before the body */
@@ -235,7 +235,7 @@ struct msg_getpage {
 };
 
 /*
- * PAGE body (24 + page size bytes):
+ * PAGE body (28 + page size bytes):
  * +---------------------------------------------------------------+
  * |                          UID (128 bits)                       |
  * +                                                               +
@@ -244,8 +244,17 @@ struct msg_getpage {
  * +---------------------------------------------------------------+
  * |              age in ms when sent                              |
  * +---------------------------------------------------------------+
+ * |              generation (see below)                           |
+ * +---------------------------------------------------------------+
  * |                page contents (exactly the page size)          |
  * +---------------------------------------------------------------+
+ *
+ * Generation: the owner of a private page numbers its putpages of it
+ * 1, 2, 3...; every copy in global memory keeps the number of the put
+ * that made it, and GCD updates and getpage replies carry it.  The owner
+ * accepts a copy only with the number of its latest put: a copy left
+ * over from an older put (possible when datagrams are lost and resent out
+ * of order) is never served.  Shared pages have generation 0.
  */
 #define PAGE_FMOVED	0x0001	/* holder dropped its copy (private page) */
 #define PAGE_FSHARED	0x0002	/* a shared page */
@@ -253,6 +262,7 @@ struct msg_page {
 	struct uid	uid;
 	uint32_t	flags;
 	uint32_t	age_ms;
+	uint32_t	gen;
 	const uint8_t	*data;	/* into the datagram; page size bytes */
 };
 
@@ -278,21 +288,25 @@ struct msg_miss {
  * PUTPAGE body: same layout as PAGE (flags PAGE_FSHARED only).  The target
  * stores it as a global page and acks with ACK (ST_OK or ST_FULL).
  *
- * DISCARD body (20 bytes):
+ * DISCARD body (24 bytes):
  * +---------------------------------------------------------------+
  * |                          UID (128 bits)                       |
  * +---------------------------------------------------------------+
  * |              DISCARD_F* flags                                 |
  * +---------------------------------------------------------------+
+ * |   generation: a holder drops its copy if the copy's is lower   |
+ * +---------------------------------------------------------------+
  */
 #define DISCARD_FHOLDER	0x0001	/* sent by the GCD node to a holder */
+#define DISCARD_ALL	0xffffffffu	/* generation: any copy */
 struct msg_discard {
 	struct uid	uid;
 	uint32_t	flags;
+	uint32_t	gen;
 };
 
 /*
- * GCD_UPDATE and GCD_HANDOVER bodies (8 + 24 n bytes):
+ * GCD_UPDATE and GCD_HANDOVER bodies (8 + 28 n bytes):
  * +-------------------------------+-------------------------------+
  * |           count n             |         reserved (0)          |
  * +-------------------------------+-------------------------------+
@@ -306,6 +320,8 @@ struct msg_discard {
  * +---------------+-----------------------------------------------+
  * |  op (GCD_OP*) |                 reserved (0)                  |
  * +---------------+-----------------------------------------------+
+ * |                 generation of the holder's copy               |
+ * +---------------------------------------------------------------+
  */
 #define GCD_OPADD	1	/* holder now caches uid */
 #define GCD_OPREMOVE	2	/* holder no longer caches uid */
@@ -313,6 +329,7 @@ struct msg_gcd_entry {
 	struct uid	uid;
 	uint32_t	holder;
 	uint8_t		op;
+	uint32_t	gen;
 };
 struct msg_gcd {
 	uint16_t		nentries;

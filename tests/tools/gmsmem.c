@@ -41,7 +41,6 @@
 
 #include "gms/gms.h"
 
-/* Not yet in gms.h (see gms/libgms.c). */
 
 #define MEM_MAGIC	0x474d534d454d3031ULL	/* "GMSMEM01" */
 #define MEM_MAXCMDS	256		/* commands on one command line */

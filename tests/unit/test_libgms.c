@@ -33,7 +33,6 @@
 #include "gms/region.h"
 #include "tests/unit/check.h"
 
-/* Not yet in gms.h (see gms/libgms.c). */
 
 #define STEP_MS		10000	/* longest wait for one expected event */
 #define CHILD_ALARM	30	/* s: a forked client never outlives this */

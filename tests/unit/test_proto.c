@@ -117,6 +117,7 @@ sample(int type, uint32_t ps, struct msg *m)
 		m->u.page.flags = type == MSG_PAGE ?
 		    PAGE_FMOVED | PAGE_FSHARED : PAGE_FSHARED;
 		m->u.page.age_ms = 123456;
+		m->u.page.gen = 0x10203040;
 		m->u.page.data = pagedata;
 		break;
 	case MSG_MISS:
@@ -130,6 +131,7 @@ sample(int type, uint32_t ps, struct msg *m)
 		m->u.discard.uid.space = 2;
 		m->u.discard.uid.pgno = 3;
 		m->u.discard.flags = DISCARD_FHOLDER;
+		m->u.discard.gen = 0x77665544;
 		break;
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:
@@ -141,6 +143,7 @@ sample(int type, uint32_t ps, struct msg *m)
 			m->u.gcd.entries[i].uid.space = 0x100 + i;
 			m->u.gcd.entries[i].uid.pgno = 0x1000000000ULL * i + 5;
 			m->u.gcd.entries[i].holder = 0x20 + i;
+			m->u.gcd.entries[i].gen = 0x1000 + i;
 			m->u.gcd.entries[i].op = i % 3 ? GCD_OPADD :
 			    GCD_OPREMOVE;
 		}
@@ -158,8 +161,9 @@ want_body(const struct msg *m, uint32_t ps)
 		return 16;
 	case MSG_JOIN_ACK:
 	case MSG_MISS:
-	case MSG_DISCARD:
 		return 20;
+	case MSG_DISCARD:
+		return 24;
 	case MSG_POD:
 		return 8 + 12 * m->u.pod.nmembers + 256;
 	case MSG_HEARTBEAT_ACK:
@@ -171,10 +175,10 @@ want_body(const struct msg *m, uint32_t ps)
 		return 24;
 	case MSG_PAGE:
 	case MSG_PUTPAGE:
-		return 24 + ps;
+		return 28 + ps;
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:
-		return 8 + 24 * m->u.gcd.nentries;
+		return 8 + 28 * m->u.gcd.nentries;
 	}
 	return 0;
 }
@@ -249,6 +253,7 @@ body_same(const struct msg *a, const struct msg *b, uint32_t ps)
 		return uid_same(&a->u.page.uid, &b->u.page.uid) &&
 		    a->u.page.flags == b->u.page.flags &&
 		    a->u.page.age_ms == b->u.page.age_ms &&
+		    a->u.page.gen == b->u.page.gen &&
 		    a->u.page.data != NULL && b->u.page.data != NULL &&
 		    memcmp(a->u.page.data, b->u.page.data, ps) == 0;
 	case MSG_MISS:
@@ -256,7 +261,8 @@ body_same(const struct msg *a, const struct msg *b, uint32_t ps)
 		    a->u.miss.reason == b->u.miss.reason;
 	case MSG_DISCARD:
 		return uid_same(&a->u.discard.uid, &b->u.discard.uid) &&
-		    a->u.discard.flags == b->u.discard.flags;
+		    a->u.discard.flags == b->u.discard.flags &&
+		    a->u.discard.gen == b->u.discard.gen;
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:
 		if (ga->nentries != gb->nentries ||
@@ -265,7 +271,8 @@ body_same(const struct msg *a, const struct msg *b, uint32_t ps)
 		for (i = 0; i < ga->nentries; i++) {
 			if (!uid_same(&ga->entries[i].uid, &gb->entries[i].uid) ||
 			    ga->entries[i].holder != gb->entries[i].holder ||
-			    ga->entries[i].op != gb->entries[i].op)
+			    ga->entries[i].op != gb->entries[i].op ||
+			    ga->entries[i].gen != gb->entries[i].gen)
 				return 0;
 		}
 		return 1;
@@ -476,7 +483,7 @@ test_roundtrip(void)
 			CHECK_EQ(decode(buf, len, sizes[i], &out), PE_OK);
 			CHECK(msg_same(&m, &out, sizes[i]));
 			if (types[j] == MSG_PAGE || types[j] == MSG_PUTPAGE)
-				CHECK(out.u.page.data == buf + BODY(24));
+				CHECK(out.u.page.data == buf + BODY(28));
 			/* and again: the encoding is canonical */
 			len2 = proto_encode(buf2, sizeof buf2, &key, sizes[i],
 			    &out);
@@ -546,7 +553,7 @@ test_roundtrip_limits(void)
 
 	/* the largest datagram fits a UDP datagram over IPv4 */
 	CHECK(PROTO_MAXDGRAM <= 65507);
-	CHECK(PROTO_HDRLEN + 24 + PROTO_PAGE_MAX + PROTO_MACLEN <=
+	CHECK(PROTO_HDRLEN + 28 + PROTO_PAGE_MAX + PROTO_MACLEN <=
 	    PROTO_MAXDGRAM);
 }
 
@@ -555,14 +562,14 @@ static void
 test_golden(void)
 {
 	static const uint8_t	hb[] = {
-		0x47, 0x4d, 0x02, 0x04, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x03, 0x04, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xf3,
 		0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x03, 0xe8,
 		0x00, 0x00, 0x07, 0xd0, 0x00, 0x00, 0x0b, 0xb8,
 	};
 	static const uint8_t	gp[] = {
-		0x47, 0x4d, 0x02, 0x20, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x03, 0x20, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xce, 0x0f,
 		0x00, 0x00, 0x12, 0x34, 0x80, 0x00, 0x00, 0x05,
@@ -570,7 +577,7 @@ test_golden(void)
 		0x00, 0x00, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x4d,
 	};
 	static const uint8_t	ack[] = {
-		0x47, 0x4d, 0x02, 0x08, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x03, 0x08, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x01, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xf7,
 		0x04, 0x00, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef,
@@ -702,7 +709,7 @@ test_encode_rejects(void)
 
 	/* a buffer one byte too small, and exactly big enough */
 	sample(MSG_PUTPAGE, 4096, &m);
-	len = PROTO_HDRLEN + 24 + 4096 + PROTO_MACLEN;
+	len = PROTO_HDRLEN + 28 + 4096 + PROTO_MACLEN;
 	CHECK_EQ(proto_encode(buf, len - 1, &key, 4096, &m), 0);
 	CHECK_EQ(proto_encode(buf, len, &key, 4096, &m), len);
 	sample(MSG_LEAVE, 4096, &m);
@@ -922,7 +929,7 @@ test_malformed_discard(void)
 static void
 malformed_gcd(int type)
 {
-	uint8_t		body[8 + 24 * (PROTO_MAX_ENTRIES + 1)];
+	uint8_t		body[8 + 28 * (PROTO_MAX_ENTRIES + 1)];
 	struct dg	d;
 	int		i;
 
@@ -931,25 +938,25 @@ malformed_gcd(int type)
 	CHECK_EQ(mut16(type, BODY(0), 0xffff), PE_LENGTH);
 	CHECK_EQ(mut8(type, BODY(2), 1), PE_VALUE);	/* reserved */
 	CHECK_EQ(mut8(type, BODY(3), 1), PE_VALUE);
-	CHECK_EQ(mut8(type, BODY(8 + 24 * 3 + 21), 1), PE_VALUE);
-	CHECK_EQ(mut8(type, BODY(8 + 24 * 3 + 23), 0x80), PE_VALUE);
-	CHECK_EQ(mut8(type, BODY(8 + 24 * 2 + 20), 0), PE_VALUE);	/* op */
-	CHECK_EQ(mut8(type, BODY(8 + 24 * 2 + 20), 3), PE_VALUE);
-	CHECK_EQ(mut8(type, BODY(8 + 24 * 2 + 20), 0xff), PE_VALUE);
-	CHECK_EQ(mut32(type, BODY(8 + 24 * 1 + 16), 0), PE_VALUE); /* holder */
-	CHECK_EQ(mut8(type, BODY(8 + 24 * 2 + 20), GCD_OPADD), PE_OK);
+	CHECK_EQ(mut8(type, BODY(8 + 28 * 3 + 21), 1), PE_VALUE);
+	CHECK_EQ(mut8(type, BODY(8 + 28 * 3 + 23), 0x80), PE_VALUE);
+	CHECK_EQ(mut8(type, BODY(8 + 28 * 2 + 20), 0), PE_VALUE);	/* op */
+	CHECK_EQ(mut8(type, BODY(8 + 28 * 2 + 20), 3), PE_VALUE);
+	CHECK_EQ(mut8(type, BODY(8 + 28 * 2 + 20), 0xff), PE_VALUE);
+	CHECK_EQ(mut32(type, BODY(8 + 28 * 1 + 16), 0), PE_VALUE); /* holder */
+	CHECK_EQ(mut8(type, BODY(8 + 28 * 2 + 20), GCD_OPADD), PE_OK);
 
 	memset(body, 0, sizeof body);
 	put16(body, PROTO_MAX_ENTRIES + 1);
 	for (i = 0; i < PROTO_MAX_ENTRIES + 1; i++) {
-		put32(body + 8 + 24 * i, i);
-		put32(body + 8 + 24 * i + 16, 1);
-		body[8 + 24 * i + 20] = GCD_OPREMOVE;
+		put32(body + 8 + 28 * i, i);
+		put32(body + 8 + 28 * i + 16, 1);
+		body[8 + 28 * i + 20] = GCD_OPREMOVE;
 	}
 	dg_raw(&d, type, 0, body, sizeof body);
 	CHECK_EQ(dg_decode(&d, 4096), PE_VALUE);
 	put16(body, PROTO_MAX_ENTRIES);
-	dg_raw(&d, type, 0, body, sizeof body - 24);
+	dg_raw(&d, type, 0, body, sizeof body - 28);
 	CHECK_EQ(dg_decode(&d, 4096), PE_OK);
 	dg_raw(&d, type, 0, body, 1);
 	CHECK_EQ(dg_decode(&d, 4096), PE_LENGTH);
