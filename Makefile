@@ -85,11 +85,22 @@ $(B)/tests/test_libgms: tests/unit/test_libgms.c $(GMSLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(GMSLIB) -pthread
 
+# The benchmark programs (experiments/bench/run); libgms alone, or libc.
+BENCH_BINS = $(B)/bench/floor_uffd $(B)/bench/fault_lat $(B)/bench/udp_rtt
+$(B)/bench/floor_uffd $(B)/bench/fault_lat: $(B)/bench/%: \
+    experiments/bench/%.c $(GMSLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(GMSLIB) -pthread
+$(B)/bench/udp_rtt: experiments/bench/udp_rtt.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $<
+
 deps:
 	@sh experiments/install-deps.sh
 
 test: deps
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory asan
 	@tests/run
 
 demo: deps
@@ -98,7 +109,7 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@experiments/bench
+	@$(MAKE) --no-print-directory $(BENCH_BINS) && experiments/bench/run
 
 asan:
 	@$(MAKE) --no-print-directory B=build-asan BIN=build-asan/bin \
