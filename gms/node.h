@@ -196,6 +196,9 @@ int		 pager_map(struct node *, struct ctl_conn *,
 		    size_t errlen);
 int		 pager_unmap(struct node *, struct ctl_conn *, uint32_t space);
 void		 pager_conn_closed(struct node *, struct ctl_conn *);
+/* Copy a resident region page into buf; -1 if pg is not one. */
+int		 pager_copy_out(struct node *, const struct pfd_page *,
+		    uint8_t *buf);
 /* Evict a region page (write-back, putpage); -1 if pg is not one. */
 int		 pager_evict(struct node *, struct pfd_page *, uint32_t hint);
 void		 pager_close(struct node *);

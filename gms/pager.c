@@ -516,3 +516,14 @@ pager_gen_slot(struct node *n, const struct uid *uid)
 		return NULL;
 	return &pr->gens[uid->pgno];
 }
+
+/* A resident page of a region, for another node (a shared page, case 4). */
+int
+pager_copy_out(struct node *n, const struct pfd_page *pg, uint8_t *buf)
+{
+	struct pager_region	*pr = pager_of(n, &pg->uid);
+
+	if (pr == NULL)
+		return -1;
+	return region_copy_out(pr->r, pg->uid.pgno, buf);
+}

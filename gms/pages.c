@@ -717,7 +717,11 @@ pages_serve(struct node *n, const struct uid *uid, uint32_t requester,
 	    ((pg->flags & PFD_SHARED) ? PAGE_FSHARED : 0);
 	r.u.page.age_ms = pages_age32(pg);
 	r.u.page.gen = pg->gen;
-	r.u.page.data = node_frame(n, pg->frame);
+	/* a page of a program's region lives in the region, not a frame */
+	if (pg->kind == PFD_LOCAL && pager_copy_out(n, pg, n->pagebuf) == 0)
+		r.u.page.data = n->pagebuf;
+	else
+		r.u.page.data = node_frame(n, pg->frame);
 	n->st.served_pages++;
 	net_reply(n->net, &to, requester, reqid, &r);
 	if (moved)
