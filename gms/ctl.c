@@ -244,14 +244,15 @@ ctl_status_json(struct node *n, struct sbuf *b)
 	    "\"udp_port\":%u,\"pod_version\":%u,"
 	    "\"frames\":%u,\"free\":%u,\"local\":%u,\"global\":%u,"
 	    "\"gcd_entries\":%zu,\"pending\":%zu,\"regions\":%d,"
-	    "\"policy\":\"%s\",\"members\":[",
+	    "\"policy\":\"%s\",\"now_ms\":%llu,\"members\":[",
 	    n->id, ctl_state_name(n->state), n->master_id,
 	    n->is_master ? "true" : "false", n->cluster, n->page_size,
 	    net_port(n->net), pod_version(n->pod), n->nframes,
 	    pfd_nfree(n->pfd), pfd_count(n->pfd, PFD_LOCAL),
 	    pfd_count(n->pfd, PFD_GLOBAL), gcd_count(n->gcd),
 	    net_pending(n->net), pager_nregions(n),
-	    n->policy == POLICY_LOCAL ? "local" : "gms");
+	    n->policy == POLICY_LOCAL ? "local" : "gms",
+	    (unsigned long long)node_now_ms());
 	for (i = 0; i < pod_nmembers(n->pod); i++) {
 		pm = pod_member_at(n->pod, i);
 		sb_printf(b, "%s{\"id\":%u,\"addr\":\"%u.%u.%u.%u:%u\","

@@ -488,6 +488,12 @@ gms_region_build(struct gms *g, struct gms_region *rg, int prot)
 	}
 	/* A child would see the memfd without gmsd: holes read as zeros. */
 	(void)madvise(rg->base, rg->len, MADV_DONTFORK);
+	/*
+	 * No fault-around: a fault must map only its own page, or touching
+	 * one page would map (and so "reference", for the age sampler)
+	 * its resident neighbours too.
+	 */
+	(void)madvise(rg->base, rg->len, MADV_RANDOM);
 	if ((rg->uffd = region_uffd_open(&user_only)) == -1) {
 		gms_seterr(g, errno, "cannot open a userfaultfd: %s (GMS needs "
 		    "Linux 5.19 or later with userfaultfd on shmem, and "

@@ -469,6 +469,9 @@ pager_sample_region(struct node *n, struct pager_region *pr, uint64_t now,
 				pfd_touch(n->pfd, pg,
 				    ages_ref_time(pr->armed_at, now));
 				n->st.referenced++;
+				log_debug("sampler: page %llu of region %u "
+				    "referenced", (unsigned long long)
+				    (pr->armed_first + i), pr->space);
 			}
 		}
 		free(present);

@@ -18,6 +18,8 @@
  *                      or verifies them against what it wrote last
  *   pause              print "paused", wait for a line on stdin (or EOF)
  *   sleep:MS           sleep MS milliseconds
+ *   touch:A-B:MS       read pages A..B over and over for MS milliseconds
+ *                      (keeps them referenced, for the age sampler)
  *   unmap              gms_unmap the last mapping still mapped
  *
  * A page of version V > 0 is a header (magic, page number, version, seed,
@@ -58,7 +60,7 @@
 
 enum mem_op {
 	OP_MAP, OP_WRITE, OP_READ, OP_CHECK, OP_FILE, OP_FREAD, OP_HAMMER,
-	OP_PAUSE, OP_SLEEP, OP_UNMAP
+	OP_PAUSE, OP_SLEEP, OP_UNMAP, OP_TOUCH
 };
 
 struct mem_cmd {
@@ -120,7 +122,8 @@ usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nusage: gmsmem [--dir DIR] [--seed S] CMD...\n"
 	    "  map:N write:A-B[:V] read:A-B[:V] check file:PATH fread:A-B\n"
-	    "  hammer:THREADS:SECONDS:ACCESSES pause sleep:MS unmap\n");
+	    "  hammer:THREADS:SECONDS:ACCESSES pause sleep:MS unmap "
+	    "touch:A-B:MS\n");
 	exit(EXIT_USAGE);
 }
 
@@ -327,6 +330,11 @@ parse_cmd(struct mem_cmd *c, const char *s)
 			    MEM_MAXMS);
 	} else if (strcmp(s, "unmap") == 0) {
 		c->op = OP_UNMAP;
+	} else if (strncmp(s, "touch:", 6) == 0) {
+		c->op = OP_TOUCH;
+		parse_range(c, s + 6, 1);	/* the "version" is MS */
+		if (c->ver > MEM_MAXMS)
+			usage_error("%s: at most %llu ms", s, MEM_MAXMS);
 	} else
 		usage_error("unknown command '%s'", s);
 }
@@ -361,12 +369,14 @@ check_cmds(const struct mem_cmd *cmds, int n)
 		case OP_READ:
 		case OP_CHECK:
 		case OP_HAMMER:
+		case OP_TOUCH:
 			for (k = top - 1; k >= 0 && npages[k] == 0; k--)
 				;
 			if (k < 0)
 				usage_error("%s: needs a map:N before it",
 				    c->text);
-			if ((c->op == OP_WRITE || c->op == OP_READ) &&
+			if ((c->op == OP_WRITE || c->op == OP_READ ||
+			    c->op == OP_TOUCH) &&
 			    c->b >= npages[k])
 				usage_error("%s: the region has pages 0-%" PRIu64,
 				    c->text, npages[k] - 1);
@@ -663,10 +673,36 @@ do_sleep(uint64_t ms)
 		;
 }
 
+/* Read one byte of every page of the range, again and again, for a while. */
+static void
+do_touch(const struct mem_cmd *c)
+{
+	struct mem_map		*m = last_map(0);
+	volatile uint8_t	*p = m->base;
+	struct timespec		 t0, t;
+	uint64_t		 pg, rounds = 0, sum = 0;
+	size_t			 ps = gms_page_size(mem_gms);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		for (pg = c->a; pg <= c->b; pg++)
+			sum += p[pg * ps];
+		rounds++;
+		do_sleep(5);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((int64_t)(t.tv_sec - t0.tv_sec) * 1000 +
+	    (int64_t)(t.tv_nsec - t0.tv_nsec) / 1000000 < (int64_t)c->ver);
+	printf("touched pages %" PRIu64 "-%" PRIu64 " %" PRIu64 " times "
+	    "(sum %" PRIu64 ")\n", c->a, c->b, rounds, sum & 0xff);
+}
+
 static void
 run_cmd(const struct mem_cmd *c)
 {
 	switch (c->op) {
+	case OP_TOUCH:
+		do_touch(c);
+		break;
 	case OP_MAP:
 		do_map(c);
 		break;
