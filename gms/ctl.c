@@ -22,6 +22,7 @@
 #include "gms/ctlmsg.h"
 #include "gms/log.h"
 #include "gms/node.h"
+#include "gms/store.h"
 #include "gms/xmalloc.h"
 
 struct ctl_conn {
@@ -244,14 +245,15 @@ ctl_status_json(struct node *n, struct sbuf *b)
 	    "\"udp_port\":%u,\"pod_version\":%u,"
 	    "\"frames\":%u,\"free\":%u,\"local\":%u,\"global\":%u,"
 	    "\"gcd_entries\":%zu,\"pending\":%zu,\"regions\":%d,"
-	    "\"policy\":\"%s\",\"now_ms\":%llu,\"members\":[",
+	    "\"policy\":\"%s\",\"disk\":\"%s\",\"now_ms\":%llu,"
+	    "\"members\":[",
 	    n->id, ctl_state_name(n->state), n->master_id,
 	    n->is_master ? "true" : "false", n->cluster, n->page_size,
 	    net_port(n->net), pod_version(n->pod), n->nframes,
 	    pfd_nfree(n->pfd), pfd_count(n->pfd, PFD_LOCAL),
 	    pfd_count(n->pfd, PFD_GLOBAL), gcd_count(n->gcd),
 	    net_pending(n->net), pager_nregions(n),
-	    n->policy == POLICY_LOCAL ? "local" : "gms",
+	    n->policy == POLICY_LOCAL ? "local" : "gms", n->disk->name,
 	    (unsigned long long)node_now_ms());
 	for (i = 0; i < pod_nmembers(n->pod); i++) {
 		pm = pod_member_at(n->pod, i);
@@ -304,10 +306,11 @@ ctl_status_text(struct node *n, struct sbuf *b)
 		    ctl_load_of(n, pm->id));
 	}
 	sb_printf(b, "frames %u: %u local, %u global, %u free; "
-	    "GCD entries %zu; %d regions; policy %s\n", n->nframes,
-	    pfd_count(n->pfd, PFD_LOCAL), pfd_count(n->pfd, PFD_GLOBAL),
-	    pfd_nfree(n->pfd), gcd_count(n->gcd), pager_nregions(n),
-	    n->policy == POLICY_LOCAL ? "local" : "gms");
+	    "GCD entries %zu; %d regions; policy %s; disk model %s\n",
+	    n->nframes, pfd_count(n->pfd, PFD_LOCAL),
+	    pfd_count(n->pfd, PFD_GLOBAL), pfd_nfree(n->pfd),
+	    gcd_count(n->gcd), pager_nregions(n),
+	    n->policy == POLICY_LOCAL ? "local" : "gms", n->disk->name);
 	sb_printf(b, "counters:");
 	k = ctl_counters(n, c, 80);
 	for (i = 0; i < k; i++)

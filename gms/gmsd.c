@@ -43,6 +43,7 @@ struct gmsd_opts {
 	uint32_t	 cluster;
 	uint32_t	 heartbeat_ms;
 	int		 policy;
+	const struct store_model *disk;
 	uint32_t	 sample_ms;
 	uint32_t	 sample_pct;
 	int		 verbosity;
@@ -70,6 +71,8 @@ usage(void)
 "  --heartbeat MS      heartbeat interval, set on the master (default %d)\n"
 "  --policy gms|local  gms: page to other nodes' idle memory (default);\n"
 "                      local: only this node's backing store (baseline)\n"
+"  --disk MODEL        backing-store model: none (default), 1995, hdd,\n"
+"                      ssd, nvme (real I/O held to the model's time)\n"
 "  --sample-ms MS      age sampler period (default 1000; 0: off)\n"
 "  --sample-share PCT  share of each region sampled per period (25)\n",
 	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS);
@@ -143,6 +146,7 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 		{ "page-size", required_argument, NULL, 'p' },
 		{ "heartbeat", required_argument, NULL, 'b' },
 		{ "policy", required_argument, NULL, 'P' },
+		{ "disk", required_argument, NULL, 'D' },
 		{ "sample-ms", required_argument, NULL, 'S' },
 		{ "sample-share", required_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -160,6 +164,7 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 	o->heartbeat_ms = NODE_HEARTBEAT_MS;
 	o->sample_ms = AGES_PERIOD_MS_DEFAULT;
 	o->sample_pct = AGES_SHARE_DEFAULT;
+	o->disk = store_model("none");
 	o->verbosity = LOG_INFO;
 	while ((ch = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -198,6 +203,11 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 			    o->heartbeat_ms < 10 || o->heartbeat_ms > 60000)
 				fatalx("--heartbeat %s: milliseconds from 10 "
 				    "to 60000", optarg);
+			break;
+		case 'D':
+			if ((o->disk = store_model(optarg)) == NULL)
+				fatalx("--disk %s: one of none, 1995, hdd, ssd, "
+				    "nvme", optarg);
 			break;
 		case 'S':
 			if (parse_u32(optarg, &o->sample_ms) == -1 ||
@@ -307,6 +317,7 @@ setup_node(struct node *n, const struct gmsd_opts *o)
 	n->page_size = o->page_size;
 	n->heartbeat_ms = o->heartbeat_ms;
 	n->policy = o->policy;
+	n->disk = o->disk;
 	n->sample_ms = o->sample_ms;
 	n->sample_pct = o->sample_pct;
 	if (posix_memalign((void **)&n->pagebuf, STORE_ALIGN,

@@ -27,6 +27,7 @@ struct event_base;
 struct ctl_conn;
 struct ctl_map;
 struct page_gen;
+struct store_model;
 
 #define NODE_HEARTBEAT_MS	500	/* default heartbeat interval */
 #define NODE_DEAD_BEATS		4	/* missed heartbeats: dead */
@@ -120,6 +121,7 @@ struct node {
 
 	struct event		*beat_timer;
 	int			 policy;	/* POLICY_* */
+	const struct store_model *disk;		/* the backing store's model */
 	uint32_t		 get_from;	/* holder of the last page got */
 	struct page_gen		*gens;		/* pages.c */
 	struct pager_region	*regions;	/* pager.c */

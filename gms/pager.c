@@ -346,8 +346,8 @@ pager_map(struct node *n, struct ctl_conn *c, const struct ctl_map *m,
 		uint64_t fpages;
 
 		pr->file = 1;
-		pr->store = store_open_file(path, n->page_size, &fpages, err,
-		    errlen);
+		pr->store = store_open_file(path, n->page_size, n->disk,
+		    &fpages, err, errlen);
 		if (pr->store == NULL) {
 			free(pr);
 			goto fail;
@@ -372,7 +372,7 @@ pager_map(struct node *n, struct ctl_conn *c, const struct ctl_map *m,
 	} else {
 		pr->space = PAGER_SPACE_BASE + ++n->next_space;
 		pr->store = store_create(n->dir, pr->space, npages,
-		    n->page_size, err, errlen);
+		    n->page_size, n->disk, err, errlen);
 		if (pr->store == NULL) {
 			free(pr);
 			goto fail;

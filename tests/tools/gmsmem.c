@@ -276,11 +276,15 @@ parse_hammer(struct mem_cmd *c, const char *s)
 	    *e != ':' ||
 	    parse_u64(e + 1, MEM_MAXSECONDS, &c->seconds, &e) == -1 ||
 	    *e != ':' ||
-	    parse_u64(e + 1, UINT64_MAX / 2, &c->accesses, &e) == -1 ||
-	    *e != '\0')
-		usage_error("%s: expected hammer:THREADS:SECONDS:ACCESSES "
-		    "(THREADS 1..%d, SECONDS up to %d)", c->text,
+	    parse_u64(e + 1, UINT64_MAX / 2, &c->accesses, &e) == -1)
+		usage_error("%s: expected hammer:THREADS:SECONDS:ACCESSES[:W] "
+		    "(THREADS 1..%d, SECONDS up to %d, W %% writes)", c->text,
 		    MEM_MAXTHREADS, MEM_MAXSECONDS);
+	c->ver = 50;
+	if (*e == ':' && (parse_u64(e + 1, 100, &c->ver, &e) == -1))
+		usage_error("%s: the write share W is a percentage", c->text);
+	if (*e != '\0')
+		usage_error("%s: unexpected '%s'", c->text, e);
 	if (c->threads == 0)
 		usage_error("%s: needs at least one thread", c->text);
 	if (c->seconds == 0 && c->accesses == 0)
@@ -565,6 +569,8 @@ hammer_past_end(void)
 	    now.tv_nsec >= hammer_end.tv_nsec);
 }
 
+static uint64_t	hammer_wpct = 50;	/* percent of accesses that write */
+
 static void *
 hammer_thread(void *arg)
 {
@@ -590,7 +596,7 @@ hammer_thread(void *arg)
 		pg = h->t + k * h->nthreads;
 		page = m->base + pg * mem_ps;
 		h->accesses++;
-		if (rng & 1) {
+		if ((rng >> 40) % 100 < hammer_wpct) {
 			pat_fill(page, pg, ++m->ver[pg]);
 			h->writes++;
 			continue;
@@ -618,6 +624,7 @@ do_hammer(const struct mem_cmd *c)
 		fprintf(stderr, "gmsmem: out of memory\n");
 		exit(EXIT_GMS);
 	}
+	hammer_wpct = c->ver;
 	atomic_store(&hammer_total, 0);
 	atomic_store(&hammer_stop, 0);
 	atomic_store(&hammer_shown, 0);
