@@ -625,12 +625,12 @@ member_on_leave_done_ack(struct net *net, const struct msg *r,
 	(void)from;
 	if (n->leave_conn != NULL) {
 		if (r != NULL)
-			ctl_replyf(n->leave_conn, CTL_LEAVE, n->leave_reqid, CTL_OK,
-			    "node %u left the cluster", n->id);
+			ctl_replyf(n->leave_conn, CTL_LEAVE, n->leave_reqid,
+			    CTL_OK, "node %u left the cluster", n->id);
 		else
-			ctl_replyf(n->leave_conn, CTL_LEAVE, n->leave_reqid, CTL_ERR,
-			    "node %u handed off its pages but the master did "
-			    "not acknowledge; exiting anyway", n->id);
+			ctl_replyf(n->leave_conn, CTL_LEAVE, n->leave_reqid,
+			    CTL_ERR, "node %u handed off its pages but the "
+			    "master did not acknowledge; exiting anyway", n->id);
 		ctl_conn_release(n->leave_conn);
 		n->leave_conn = NULL;
 	}
@@ -664,9 +664,9 @@ member_on_leave_ack(struct net *net, const struct msg *r,
 	if (r != NULL && r->u.ack.status == ST_OK)
 		return;	/* the POD that marks us leaving comes next */
 	if (n->leave_conn != NULL) {
-		ctl_replyf(n->leave_conn, CTL_LEAVE, n->leave_reqid, CTL_ERR, "%s",
-		    r == NULL ? "the master did not answer the leave request" :
-		    "the master refused the leave request");
+		ctl_replyf(n->leave_conn, CTL_LEAVE, n->leave_reqid, CTL_ERR,
+		    "%s", r == NULL ? "the master did not answer the leave "
+		    "request" : "the master refused the leave request");
 		ctl_conn_release(n->leave_conn);
 		n->leave_conn = NULL;
 	}
@@ -678,13 +678,14 @@ member_leave(struct node *n, struct ctl_conn *c, uint32_t reqid)
 	struct msg	m;
 
 	if (n->is_master) {
-		ctl_replyf(c, CTL_LEAVE, reqid, CTL_ERR, "the master cannot leave: master "
-		    "failover is not implemented yet; stop the other nodes "
-		    "first, then the master");
+		ctl_replyf(c, CTL_LEAVE, reqid, CTL_ERR, "the master cannot "
+		    "leave: master failover is not implemented yet; stop the "
+		    "other nodes first, then the master");
 		return -1;
 	}
 	if (n->state != NS_MEMBER) {
-		ctl_replyf(c, CTL_LEAVE, reqid, CTL_ERR, "this node is not a member now");
+		ctl_replyf(c, CTL_LEAVE, reqid, CTL_ERR, "this node is not a "
+		    "member now");
 		return -1;
 	}
 	n->leave_conn = c;

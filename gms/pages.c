@@ -778,9 +778,7 @@ static void
 pages_discard_here(struct node *n, const struct uid *uid)
 {
 	uint32_t		holders[GCD_MAX_HOLDERS];
-	struct sockaddr_in	to;
 	struct pfd_page		*pg;
-	struct msg		m;
 	int			nh, i;
 
 	nh = gcd_holders(n->gcd, uid, holders, GCD_MAX_HOLDERS);
@@ -791,15 +789,7 @@ pages_discard_here(struct node *n, const struct uid *uid)
 				pfd_remove(n->pfd, pg);
 			continue;
 		}
-		if (node_member_addr(n, holders[i], &to) == -1)
-			continue;
-		memset(&m, 0, sizeof m);
-		m.type = MSG_DISCARD;
-		m.u.discard.uid = *uid;
-		m.u.discard.flags = DISCARD_FHOLDER;
-		m.u.discard.gen = DISCARD_ALL;
-		net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
-		    pages_ignore_reply, NULL);
+		pages_discard_at(n, uid, holders[i], DISCARD_ALL);
 	}
 }
 
@@ -1117,24 +1107,13 @@ pages_discard_space_one(const struct uid *uid, const uint32_t *holders,
 {
 	struct space_discard	*sd = arg;
 	struct node		*n = sd->n;
-	struct sockaddr_in	 to;
-	struct msg		 m;
 	int			 i;
 
 	if (uid->node != n->id || uid->space != sd->space)
 		return 0;
-	for (i = 0; i < nh; i++) {
-		if (holders[i] == n->id ||
-		    node_member_addr(n, holders[i], &to) == -1)
-			continue;
-		memset(&m, 0, sizeof m);
-		m.type = MSG_DISCARD;
-		m.u.discard.uid = *uid;
-		m.u.discard.flags = DISCARD_FHOLDER;
-		m.u.discard.gen = DISCARD_ALL;
-		net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
-		    pages_ignore_reply, NULL);
-	}
+	for (i = 0; i < nh; i++)
+		if (holders[i] != n->id)
+			pages_discard_at(n, uid, holders[i], DISCARD_ALL);
 	sd->count++;
 	return 1;
 }
