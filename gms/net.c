@@ -75,6 +75,9 @@ struct net {
 	size_t			 rbytes;
 	uint8_t			*buf;
 	struct net_stats	 st;
+	struct sockaddr_in	 local;		/* our address, for traces */
+	net_trace_fn		*trace;
+	void			*trace_arg;
 };
 
 static uint64_t
@@ -90,6 +93,8 @@ static void
 net_xmit(struct net *n, const struct sockaddr_in *to, const uint8_t *d,
     size_t len)
 {
+	if (n->trace != NULL)
+		n->trace(n->trace_arg, NET_TRACE_SEND, &n->local, to, d, len);
 	if (sendto(n->fd, d, len, 0, (const struct sockaddr *)to,
 	    sizeof *to) < 0) {
 		n->st.send_errors++;
@@ -254,6 +259,9 @@ net_readable(evutil_socket_t fd, short what, void *arg)
 				log_warn("recvfrom");
 			return;
 		}
+		if (n->trace != NULL)
+			n->trace(n->trace_arg, NET_TRACE_RECV, &n->local, &from,
+			    n->buf, (size_t)len);
 		err = proto_decode(n->buf, (size_t)len, &n->key, n->cluster,
 		    n->page_size, &m);
 		if (err != PE_OK) {
@@ -313,6 +321,8 @@ net_open(struct event_base *base, const struct net_cfg *cfg,
 	n->next_reqid &= ~(uint64_t)0xffffffff; /* room to count up */
 	n->ev = event_new(base, fd, EV_READ | EV_PERSIST, net_readable, n);
 	event_add(n->ev, NULL);
+	n->local = cfg->bind;
+	n->local.sin_port = htons(net_port(n));
 	return n;
 }
 
@@ -342,6 +352,13 @@ void
 net_set_self(struct net *n, uint32_t id)
 {
 	n->self = id;
+}
+
+void
+net_set_trace(struct net *n, net_trace_fn *fn, void *arg)
+{
+	n->trace = fn;
+	n->trace_arg = arg;
 }
 
 void

@@ -44,6 +44,16 @@ typedef void	net_recv_fn(struct net *, const struct msg *,
 typedef void	net_done_fn(struct net *, const struct msg *reply,
 		    const struct sockaddr_in *from, void *arg);
 
+/*
+ * Called with every datagram sent (dir 1) or received (dir 0), before any
+ * check: a trace sees what crossed the wire, bad datagrams included.
+ */
+#define NET_TRACE_RECV	0
+#define NET_TRACE_SEND	1
+typedef void	net_trace_fn(void *arg, int dir, const struct sockaddr_in *self,
+		    const struct sockaddr_in *peer, const uint8_t *dgram,
+		    size_t len);
+
 struct net_cfg {
 	const struct proto_key	*key;
 	uint32_t		 cluster;
@@ -57,6 +67,7 @@ struct net	*net_open(struct event_base *, const struct net_cfg *,
 void		 net_close(struct net *);
 
 void		 net_set_self(struct net *, uint32_t id);
+void		 net_set_trace(struct net *, net_trace_fn *, void *arg);
 void		 net_set_page_size(struct net *, uint32_t);
 uint16_t	 net_port(const struct net *);
 const struct net_stats *net_stats(const struct net *);
