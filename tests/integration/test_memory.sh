@@ -2,18 +2,18 @@
 # Programs keep their data in GMS memory (libgms + userfaultfd): the hammer
 # (no lost writes under eviction, putpage and getpage running flat out),
 # a holder killed under a running program, and what goes wrong on purpose.
-#   HAMMER_SECONDS (default 30): how long each hammer process runs;
-#   MIN_ACCESSES (default 200000): fewer accesses in all fails the test;
+#   HAMMER_SECONDS (default 70): how long each hammer process runs;
+#   MIN_ACCESSES (default 500000): fewer accesses in all fails the test;
 #   HEARTBEAT (default 100 ms): the cluster's heartbeat interval.
 #   CL_BIN, GMSMEM: other builds (tests/integration/test_asan.sh uses them).
 . "$(dirname "$0")/lib.sh"
 cluster_init
 GMSMEM=${GMSMEM:-$CL_ROOT/build/tests/tools/gmsmem}
-SECS=${HAMMER_SECONDS:-30}
-MINACC=${MIN_ACCESSES:-200000}
+SECS=${HAMMER_SECONDS:-70}
+MINACC=${MIN_ACCESSES:-500000}
 
 cluster_master m --mem 32M --heartbeat ${HEARTBEAT:-100}
-cluster_node p --mem 2M
+cluster_node p --mem ${PMEM:-2M}
 cluster_node q --mem 32M
 cluster_wait_members 3 10 || { fail join "no convergence"; t_finish; }
 
@@ -21,7 +21,7 @@ cluster_wait_members 3 10 || { fail join "no convergence"; t_finish; }
 # p's budget is 512 frames, so the regions are 6x its memory.
 for s in 1 2; do
 	$GMSMEM --dir "$CL_TMP/p" --seed $s map:1500 \
-	    hammer:4:$SECS:1500000 check >"$CL_TMP/hammer$s.out" 2>&1 &
+	    hammer:4:$SECS:5000000 check >"$CL_TMP/hammer$s.out" 2>&1 &
 	eval "hp$s=\$!"
 done
 wait $hp1; rc1=$?
@@ -51,6 +51,14 @@ sleep 0.5
 left=$(( $(st q .global) + $(st m .global) ))
 [ "$left" = 0 ] && [ "$(st p .regions)" = 0 ] && pass unmap_frees_cluster ||
     fail unmap_frees_cluster "$left global pages left, $(st p .regions) regions"
+
+# --- one process, two regions at once, each with its own contents
+if $GMSMEM --dir "$CL_TMP/p" --seed 5 map:900 write:0-899:1 map:900 \
+    write:0-899:2 read:0-899:2 unmap read:0-899:1 >"$CL_TMP/two.out" 2>&1; then
+	pass two_regions_one_process
+else
+	fail two_regions_one_process "$(cat "$CL_TMP/two.out")"
+fi
 
 # --- a holder killed under a running program: every page still correct
 $GMSMEM --dir "$CL_TMP/p" --seed 7 map:2000 write:0-1999:1 \
