@@ -74,6 +74,9 @@ static const struct proto_typeinfo proto_types[] = {
 	[MSG_DISCARD] =		{ "DISCARD", 0, 24, 0 },
 	[MSG_GCD_UPDATE] =	{ "GCD_UPDATE", 0, 0, 1 },
 	[MSG_GCD_HANDOVER] =	{ "GCD_HANDOVER", 0, 0, 1 },
+	[MSG_EPOCH_START] =	{ "EPOCH_START", 0, 12, 0 },
+	[MSG_EPOCH_SUMMARY] =	{ "EPOCH_SUMMARY", 1, 0, 1 },
+	[MSG_EPOCH_PLAN] =	{ "EPOCH_PLAN", 0, 0, 1 },
 };
 
 static const char *proto_errs[] = {
@@ -365,6 +368,33 @@ msg_check_gcd(const struct msg_gcd *g)
 }
 
 static int
+msg_check_epoch(const struct msg *m)
+{
+	const struct msg_epoch_summary	*es = &m->u.epoch_summary;
+	const struct msg_epoch_plan	*ep = &m->u.epoch_plan;
+	int				 i;
+
+	if (m->type == MSG_EPOCH_SUMMARY) {
+		if (es->nbuckets > EPOCH_NBUCKETS)
+			return -1;
+		for (i = 0; i < es->nbuckets; i++) {
+			if (es->buckets[i].bucket >= EPOCH_NBUCKETS ||
+			    es->buckets[i].count == 0 || (i > 0 &&
+			    es->buckets[i].bucket <= es->buckets[i - 1].bucket))
+				return -1;
+		}
+		return 0;
+	}
+	if (ep->nweights > POD_MAX_MEMBERS || ep->idle > 1)
+		return -1;
+	for (i = 0; i < ep->nweights; i++) {
+		if (ep->weights[i].node == 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
 msg_check_body(const struct msg *m, uint32_t page_size)
 {
 	const struct msg_join_ack	*ja = &m->u.join_ack;
@@ -409,8 +439,11 @@ msg_check_body(const struct msg *m, uint32_t page_size)
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:
 		return msg_check_gcd(&m->u.gcd);
+	case MSG_EPOCH_SUMMARY:
+	case MSG_EPOCH_PLAN:
+		return msg_check_epoch(m);
 	}
-	return 0;	/* HEARTBEAT, LEAVE, LEAVE_DONE: any values */
+	return 0;	/* HEARTBEAT, LEAVE, LEAVE_DONE, EPOCH_START: any */
 }
 
 /* 0 if m may go on the wire, -1 if not. */
@@ -477,6 +510,48 @@ enc_gcd(struct wcur *w, const struct msg_gcd *g)
 }
 
 static void
+enc_epoch(struct wcur *w, const struct msg *m)
+{
+	const struct msg_epoch_summary	*es = &m->u.epoch_summary;
+	const struct msg_epoch_plan	*ep = &m->u.epoch_plan;
+	int				 i;
+
+	switch (m->type) {
+	case MSG_EPOCH_START:
+		w_u32(w, m->u.epoch_start.epoch);
+		w_u32(w, m->u.epoch_start.m);
+		w_u32(w, m->u.epoch_start.t_ms);
+		break;
+	case MSG_EPOCH_SUMMARY:
+		w_u32(w, es->epoch);
+		w_u32(w, es->nfree);
+		w_u16(w, es->nbuckets);
+		w_zero(w, 2);
+		for (i = 0; i < es->nbuckets; i++) {
+			w_u16(w, es->buckets[i].bucket);
+			w_zero(w, 2);
+			w_u32(w, es->buckets[i].count);
+		}
+		break;
+	case MSG_EPOCH_PLAN:
+		w_u32(w, ep->epoch);
+		w_zero(w, 4);
+		w_u64(w, ep->minage);
+		w_u32(w, ep->m);
+		w_u32(w, ep->next);
+		w_u32(w, ep->t_ms);
+		w_u16(w, ep->nweights);
+		w_u8(w, ep->idle);
+		w_zero(w, 1);
+		for (i = 0; i < ep->nweights; i++) {
+			w_u32(w, ep->weights[i].node);
+			w_u32(w, ep->weights[i].weight);
+		}
+		break;
+	}
+}
+
+static void
 enc_body(struct wcur *w, const struct msg *m, uint32_t page_size)
 {
 	switch (m->type) {
@@ -532,6 +607,11 @@ enc_body(struct wcur *w, const struct msg *m, uint32_t page_size)
 		w_uid(w, &m->u.discard.uid);
 		w_u32(w, m->u.discard.flags);
 		w_u32(w, m->u.discard.gen);
+		break;
+	case MSG_EPOCH_START:
+	case MSG_EPOCH_SUMMARY:
+	case MSG_EPOCH_PLAN:
+		enc_epoch(w, m);
 		break;
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:
@@ -601,6 +681,15 @@ body_len(const struct proto_typeinfo *ti, int type, const uint8_t *body,
 	case MSG_GCD_HANDOVER:
 		n = r_u16(&r);
 		return r.err ? 8 : 8 + GCDENTRYLEN * n;
+	case MSG_EPOCH_SUMMARY:
+		r_u32(&r);
+		r_u32(&r);
+		n = r_u16(&r);
+		return r.err ? 12 : 12 + 8 * n;
+	case MSG_EPOCH_PLAN:
+		r_take(&r, 28);
+		n = r_u16(&r);
+		return r.err ? 32 : 32 + 8 * n;
 	case MSG_PAGE:
 	case MSG_PUTPAGE:
 		if (!page_size_ok(page_size))
@@ -669,6 +758,53 @@ dec_gcd(struct rcur *r, struct msg_gcd *g)
 	return 0;
 }
 
+static int
+dec_epoch(struct rcur *r, struct msg *m)
+{
+	struct msg_epoch_summary	*es = &m->u.epoch_summary;
+	struct msg_epoch_plan		*ep = &m->u.epoch_plan;
+	int				 i;
+
+	switch (m->type) {
+	case MSG_EPOCH_START:
+		m->u.epoch_start.epoch = r_u32(r);
+		m->u.epoch_start.m = r_u32(r);
+		m->u.epoch_start.t_ms = r_u32(r);
+		return 0;
+	case MSG_EPOCH_SUMMARY:
+		es->epoch = r_u32(r);
+		es->nfree = r_u32(r);
+		es->nbuckets = r_u16(r);
+		if (r_zero(r, 2) != 0 || es->nbuckets > EPOCH_NBUCKETS)
+			return -1;
+		for (i = 0; i < es->nbuckets; i++) {
+			es->buckets[i].bucket = r_u16(r);
+			if (r_zero(r, 2) != 0)
+				return -1;
+			es->buckets[i].count = r_u32(r);
+		}
+		return 0;
+	case MSG_EPOCH_PLAN:
+		ep->epoch = r_u32(r);
+		if (r_zero(r, 4) != 0)
+			return -1;
+		ep->minage = r_u64(r);
+		ep->m = r_u32(r);
+		ep->next = r_u32(r);
+		ep->t_ms = r_u32(r);
+		ep->nweights = r_u16(r);
+		ep->idle = r_u8(r);
+		if (r_zero(r, 1) != 0 || ep->nweights > POD_MAX_MEMBERS)
+			return -1;
+		for (i = 0; i < ep->nweights; i++) {
+			ep->weights[i].node = r_u32(r);
+			ep->weights[i].weight = r_u32(r);
+		}
+		return 0;
+	}
+	return -1;
+}
+
 /* The body into m: 0, or -1 if a reserved field is set or a count too big. */
 static int
 dec_body(struct rcur *r, struct msg *m, uint32_t page_size)
@@ -730,6 +866,10 @@ dec_body(struct rcur *r, struct msg *m, uint32_t page_size)
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:
 		return dec_gcd(r, &m->u.gcd);
+	case MSG_EPOCH_START:
+	case MSG_EPOCH_SUMMARY:
+	case MSG_EPOCH_PLAN:
+		return dec_epoch(r, m);
 	}
 	return 0;	/* LEAVE, LEAVE_DONE: empty */
 }

@@ -14,10 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "directories/epoch.h"
 #include "directories/pod.h"
 #include "directories/uid.h"
 
-#define PROTO_VERSION	3
+#define PROTO_VERSION	4
 #define PROTO_MAGIC	0x474d		/* "GM" */
 
 #define PROTO_HDRLEN	24		/* bytes before the body */
@@ -80,6 +81,11 @@ enum proto_type {
 	MSG_DISCARD = 0x25,	/* node -> GCD node, GCD node -> holder */
 	MSG_GCD_UPDATE = 0x26,	/* node -> GCD node */
 	MSG_GCD_HANDOVER = 0x27, /* old GCD node -> new GCD node */
+
+	/* 0x40-0x5f: global replacement (GMS-REFERENCE.md section 4) */
+	MSG_EPOCH_START = 0x40,	/* initiator -> every member */
+	MSG_EPOCH_SUMMARY = 0x41, /* member -> initiator, reply */
+	MSG_EPOCH_PLAN = 0x42,	/* initiator -> every member */
 };
 
 /* Status codes in JOIN_ACK and ACK. */
@@ -337,6 +343,88 @@ struct msg_gcd {
 	struct msg_gcd_entry	entries[PROTO_MAX_ENTRIES];
 };
 
+/*
+ * EPOCH_START body (12 bytes): send me your age summary.
+ * +---------------------------------------------------------------+
+ * |                        epoch number                           |
+ * +---------------------------------------------------------------+
+ * |                  M: replacements the epoch plans for          |
+ * +---------------------------------------------------------------+
+ * |                  T: the epoch's longest duration, ms          |
+ * +---------------------------------------------------------------+
+ *
+ * EPOCH_SUMMARY body (12 + 8 n bytes): the non-empty buckets of the
+ * sender's age histogram (directories/epoch.h), in increasing order.
+ * +---------------------------------------------------------------+
+ * |                        epoch number                           |
+ * +---------------------------------------------------------------+
+ * |                        free frames                            |
+ * +-------------------------------+-------------------------------+
+ * |           count n             |         reserved (0)          |
+ * +-------------------------------+-------------------------------+
+ * n times:
+ * +-------------------------------+-------------------------------+
+ * |        bucket index           |         reserved (0)          |
+ * +-------------------------------+-------------------------------+
+ * |                     pages in that bucket (> 0)                |
+ * +---------------------------------------------------------------+
+ */
+struct msg_epoch_start {
+	uint32_t	epoch;
+	uint32_t	m;
+	uint32_t	t_ms;
+};
+struct msg_epoch_bucket {
+	uint16_t	bucket;
+	uint32_t	count;
+};
+struct msg_epoch_summary {
+	uint32_t		epoch;
+	uint32_t		nfree;
+	uint16_t		nbuckets;
+	struct msg_epoch_bucket	buckets[EPOCH_NBUCKETS];
+};
+
+/*
+ * EPOCH_PLAN body (32 + 8 n bytes): the initiator's decision.
+ * +---------------------------------------------------------------+
+ * |                        epoch number                           |
+ * +---------------------------------------------------------------+
+ * |                        reserved (0)                           |
+ * +---------------------------------------------------------------+
+ * |                    MinAge (64 bits, ms)                       |
+ * +                                                               +
+ * +---------------------------------------------------------------+
+ * |                  M: the sum of the weights                    |
+ * +---------------------------------------------------------------+
+ * |                  the next epoch's initiator                   |
+ * +---------------------------------------------------------------+
+ * |                  T: the epoch's longest duration, ms          |
+ * +-------------------------------+---------------+---------------+
+ * |           count n             | idle (0 or 1) | reserved (0)  |
+ * +-------------------------------+---------------+---------------+
+ * n times:
+ * +---------------------------------------------------------------+
+ * |                          node id                              |
+ * +---------------------------------------------------------------+
+ * |                     weight w_i of that node                   |
+ * +---------------------------------------------------------------+
+ */
+struct msg_epoch_weight {
+	uint32_t	node;
+	uint32_t	weight;
+};
+struct msg_epoch_plan {
+	uint32_t		epoch;
+	uint64_t		minage;
+	uint32_t		m;
+	uint32_t		next;
+	uint32_t		t_ms;
+	uint16_t		nweights;
+	uint8_t			idle;
+	struct msg_epoch_weight	weights[POD_MAX_MEMBERS];
+};
+
 /* A decoded message: the header fields and the body of its type. */
 struct msg {
 	uint8_t		type;
@@ -356,6 +444,9 @@ struct msg {
 		struct msg_miss			miss;
 		struct msg_discard		discard;
 		struct msg_gcd			gcd;       /* and GCD_HANDOVER */
+		struct msg_epoch_start		epoch_start;
+		struct msg_epoch_summary	epoch_summary;
+		struct msg_epoch_plan		epoch_plan;
 	} u;
 };
 

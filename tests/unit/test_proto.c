@@ -24,7 +24,7 @@ static const int types[] = {
 	MSG_JOIN, MSG_JOIN_ACK, MSG_POD, MSG_HEARTBEAT, MSG_HEARTBEAT_ACK,
 	MSG_LEAVE, MSG_LEAVE_DONE, MSG_ACK, MSG_GETPAGE, MSG_GETPAGE_FWD,
 	MSG_PAGE, MSG_MISS, MSG_PUTPAGE, MSG_DISCARD, MSG_GCD_UPDATE,
-	MSG_GCD_HANDOVER,
+	MSG_GCD_HANDOVER, MSG_EPOCH_START, MSG_EPOCH_SUMMARY, MSG_EPOCH_PLAN,
 };
 
 static struct proto_key	key;
@@ -40,7 +40,8 @@ static int
 is_reply(int type)
 {
 	return type == MSG_JOIN_ACK || type == MSG_HEARTBEAT_ACK ||
-	    type == MSG_ACK || type == MSG_PAGE || type == MSG_MISS;
+	    type == MSG_ACK || type == MSG_PAGE || type == MSG_MISS ||
+	    type == MSG_EPOCH_SUMMARY;
 }
 
 /* A message of the type with every field non-trivial. */
@@ -133,6 +134,35 @@ sample(int type, uint32_t ps, struct msg *m)
 		m->u.discard.flags = DISCARD_FHOLDER;
 		m->u.discard.gen = 0x77665544;
 		break;
+	case MSG_EPOCH_START:
+		m->u.epoch_start.epoch = 17;
+		m->u.epoch_start.m = 1024;
+		m->u.epoch_start.t_ms = 5000;
+		break;
+	case MSG_EPOCH_SUMMARY:
+		m->u.epoch_summary.epoch = 17;
+		m->u.epoch_summary.nfree = 99;
+		m->u.epoch_summary.nbuckets = 3;
+		m->u.epoch_summary.buckets[0].bucket = 0;
+		m->u.epoch_summary.buckets[0].count = 5;
+		m->u.epoch_summary.buckets[1].bucket = 130;
+		m->u.epoch_summary.buckets[1].count = 70000;
+		m->u.epoch_summary.buckets[2].bucket = EPOCH_NBUCKETS - 1;
+		m->u.epoch_summary.buckets[2].count = 1;
+		break;
+	case MSG_EPOCH_PLAN:
+		m->u.epoch_plan.epoch = 17;
+		m->u.epoch_plan.minage = 0x123456789aULL;
+		m->u.epoch_plan.m = 4;
+		m->u.epoch_plan.next = 3;
+		m->u.epoch_plan.t_ms = 2500;
+		m->u.epoch_plan.idle = 1;
+		m->u.epoch_plan.nweights = 3;
+		for (i = 0; i < 3; i++) {
+			m->u.epoch_plan.weights[i].node = (uint32_t)i + 1;
+			m->u.epoch_plan.weights[i].weight = (uint32_t)i;
+		}
+		break;
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:
 		m->u.gcd.nentries = type == MSG_GCD_UPDATE ? 4 :
@@ -179,6 +209,12 @@ want_body(const struct msg *m, uint32_t ps)
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:
 		return 8 + 28 * m->u.gcd.nentries;
+	case MSG_EPOCH_START:
+		return 12;
+	case MSG_EPOCH_SUMMARY:
+		return 12 + 8 * m->u.epoch_summary.nbuckets;
+	case MSG_EPOCH_PLAN:
+		return 32 + 8 * m->u.epoch_plan.nweights;
 	}
 	return 0;
 }
@@ -263,6 +299,37 @@ body_same(const struct msg *a, const struct msg *b, uint32_t ps)
 		return uid_same(&a->u.discard.uid, &b->u.discard.uid) &&
 		    a->u.discard.flags == b->u.discard.flags &&
 		    a->u.discard.gen == b->u.discard.gen;
+	case MSG_EPOCH_START:
+		return memcmp(&a->u.epoch_start, &b->u.epoch_start,
+		    sizeof a->u.epoch_start) == 0;
+	case MSG_EPOCH_SUMMARY:
+		if (a->u.epoch_summary.epoch != b->u.epoch_summary.epoch ||
+		    a->u.epoch_summary.nfree != b->u.epoch_summary.nfree ||
+		    a->u.epoch_summary.nbuckets != b->u.epoch_summary.nbuckets)
+			return 0;
+		for (i = 0; i < a->u.epoch_summary.nbuckets; i++)
+			if (a->u.epoch_summary.buckets[i].bucket !=
+			    b->u.epoch_summary.buckets[i].bucket ||
+			    a->u.epoch_summary.buckets[i].count !=
+			    b->u.epoch_summary.buckets[i].count)
+				return 0;
+		return 1;
+	case MSG_EPOCH_PLAN:
+		if (a->u.epoch_plan.epoch != b->u.epoch_plan.epoch ||
+		    a->u.epoch_plan.minage != b->u.epoch_plan.minage ||
+		    a->u.epoch_plan.m != b->u.epoch_plan.m ||
+		    a->u.epoch_plan.next != b->u.epoch_plan.next ||
+		    a->u.epoch_plan.t_ms != b->u.epoch_plan.t_ms ||
+		    a->u.epoch_plan.idle != b->u.epoch_plan.idle ||
+		    a->u.epoch_plan.nweights != b->u.epoch_plan.nweights)
+			return 0;
+		for (i = 0; i < a->u.epoch_plan.nweights; i++)
+			if (a->u.epoch_plan.weights[i].node !=
+			    b->u.epoch_plan.weights[i].node ||
+			    a->u.epoch_plan.weights[i].weight !=
+			    b->u.epoch_plan.weights[i].weight)
+				return 0;
+		return 1;
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:
 		if (ga->nentries != gb->nentries ||
@@ -562,14 +629,14 @@ static void
 test_golden(void)
 {
 	static const uint8_t	hb[] = {
-		0x47, 0x4d, 0x03, 0x04, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x04, 0x04, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xf3,
 		0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x03, 0xe8,
 		0x00, 0x00, 0x07, 0xd0, 0x00, 0x00, 0x0b, 0xb8,
 	};
 	static const uint8_t	gp[] = {
-		0x47, 0x4d, 0x03, 0x20, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x04, 0x20, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xce, 0x0f,
 		0x00, 0x00, 0x12, 0x34, 0x80, 0x00, 0x00, 0x05,
@@ -577,7 +644,7 @@ test_golden(void)
 		0x00, 0x00, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x4d,
 	};
 	static const uint8_t	ack[] = {
-		0x47, 0x4d, 0x03, 0x08, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x04, 0x08, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x01, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xf7,
 		0x04, 0x00, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef,
@@ -975,6 +1042,40 @@ test_malformed_gcd_handover(void)
 }
 
 static void
+test_malformed_epoch_start(void)
+{
+	malformed_common(MSG_EPOCH_START);
+	CHECK_EQ(mut32(MSG_EPOCH_START, BODY(8), 0), PE_OK);	/* any T */
+}
+
+static void
+test_malformed_epoch_summary(void)
+{
+	malformed_common(MSG_EPOCH_SUMMARY);
+	CHECK_EQ(mut16(MSG_EPOCH_SUMMARY, BODY(8), 4), PE_LENGTH);
+	CHECK_EQ(mut8(MSG_EPOCH_SUMMARY, BODY(10), 1), PE_VALUE); /* rsvd */
+	CHECK_EQ(mut8(MSG_EPOCH_SUMMARY, BODY(12 + 8 + 2), 1), PE_VALUE);
+	/* buckets out of range, out of order, a zero count */
+	CHECK_EQ(mut16(MSG_EPOCH_SUMMARY, BODY(12 + 16), EPOCH_NBUCKETS),
+	    PE_VALUE);
+	CHECK_EQ(mut16(MSG_EPOCH_SUMMARY, BODY(12 + 8), 0), PE_VALUE);
+	CHECK_EQ(mut32(MSG_EPOCH_SUMMARY, BODY(12 + 4), 0), PE_VALUE);
+	CHECK_EQ(mut32(MSG_EPOCH_SUMMARY, BODY(12 + 4), 1), PE_OK);
+}
+
+static void
+test_malformed_epoch_plan(void)
+{
+	malformed_common(MSG_EPOCH_PLAN);
+	CHECK_EQ(mut16(MSG_EPOCH_PLAN, BODY(28), 2), PE_LENGTH);
+	CHECK_EQ(mut8(MSG_EPOCH_PLAN, BODY(4), 1), PE_VALUE);	/* reserved */
+	CHECK_EQ(mut8(MSG_EPOCH_PLAN, BODY(31), 1), PE_VALUE);
+	CHECK_EQ(mut8(MSG_EPOCH_PLAN, BODY(30), 2), PE_VALUE);	/* idle */
+	CHECK_EQ(mut32(MSG_EPOCH_PLAN, BODY(32 + 8), 0), PE_VALUE); /* id */
+	CHECK_EQ(mut32(MSG_EPOCH_PLAN, BODY(32 + 12), 77), PE_OK);
+}
+
+static void
 test_unknown_type(void)
 {
 	static const int	bad[] = { 0x00, 0x09, 0x1f, 0x28, 0x80, 0xff };
@@ -1153,6 +1254,9 @@ main(void)
 	RUN(test_malformed_discard);
 	RUN(test_malformed_gcd_update);
 	RUN(test_malformed_gcd_handover);
+	RUN(test_malformed_epoch_start);
+	RUN(test_malformed_epoch_summary);
+	RUN(test_malformed_epoch_plan);
 	RUN(test_bitflip);
 	RUN(test_garbage);
 	return CHECK_DONE();
