@@ -11,7 +11,7 @@ CFLAGS	+= $(OPT) $(SAN) -g -std=gnu11 -pthread \
 	   -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wpointer-arith -Wwrite-strings -Wno-missing-field-initializers
 CPPFLAGS += -I. -D_GNU_SOURCE
-LDLIBS	+= $(SAN) -levent -lsodium -lm -pthread
+LDLIBS	+= $(SAN) -levent -lsodium -lpcap -lm -pthread
 
 B	?= build
 BIN	?= bin
@@ -22,7 +22,8 @@ DIR_SRCS  = agesampler/ages.c directories/uid.c directories/pfd.c directories/gc
 UTIL_SRCS = gms/log.c gms/xmalloc.c gms/proto.c gms/ctlmsg.c gms/net.c \
 	    gms/region.c
 GMSD_SRCS = gms/gmsd.c gms/node.c gms/member.c gms/pages.c \
-	    gms/ctl.c gms/pager.c gms/store.c agesampler/sampler.c
+	    gms/ctl.c gms/pager.c gms/store.c gms/replace.c gms/trace.c \
+	    agesampler/sampler.c
 CTL_SRCS  = gms/gmsctl.c
 GMS_SRCS  = gms/libgms.c
 

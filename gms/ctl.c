@@ -207,6 +207,8 @@ ctl_counters(struct node *n, struct ctl_counter *c, int max)
 	C("joins", s->joins);
 	C("leaves", s->leaves);
 	C("dead_nodes", s->dead_nodes);
+	C("epoch_puts", s->epoch_puts);
+	C("epoch_discards", s->epoch_discards);
 	C("stale_puts", s->stale_puts);
 	C("stale_served", s->stale_served);
 	C("faults", s->faults);
@@ -235,6 +237,7 @@ ctl_counters(struct node *n, struct ctl_counter *c, int max)
 static void
 ctl_status_json(struct node *n, struct sbuf *b)
 {
+	char			 ebuf[512];
 	const struct net_stats	*ns = net_stats(n->net);
 	const struct pod_member	*pm;
 	struct ctl_counter	 c[80];
@@ -264,7 +267,8 @@ ctl_status_json(struct node *n, struct sbuf *b)
 		    (pm->flags & POD_MLEAVING) ? "true" : "false",
 		    ctl_load_of(n, pm->id));
 	}
-	sb_printf(b, "],\"counters\":{");
+	replace_status(n, ebuf, sizeof ebuf);
+	sb_printf(b, "],%s,\"counters\":{", ebuf);
 	k = ctl_counters(n, c, 80);
 	for (i = 0; i < k; i++)
 		sb_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "", c[i].name,

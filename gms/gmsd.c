@@ -27,6 +27,7 @@
 #include "gms/log.h"
 #include "gms/node.h"
 #include "gms/store.h"
+#include "gms/trace.h"
 #include "agesampler/ages.h"
 
 #define GMSD_DEFAULT_MEM	(64ULL << 20)	/* --mem, bytes */
@@ -38,6 +39,7 @@ struct gmsd_opts {
 	const char	*master;
 	const char	*dir;
 	const char	*key_file;
+	const char	*trace;
 	uint64_t	 mem;
 	uint32_t	 page_size;
 	uint32_t	 cluster;
@@ -56,7 +58,8 @@ usage(void)
 "usage: gmsd [--listen HOST:PORT] [--master HOST:PORT] [--mem SIZE]\n"
 "            [--dir DIR] [--key-file FILE] [--cluster ID]\n"
 "            [--page-size BYTES] [--heartbeat MS] [--policy gms|local]\n"
-"            [-v] [-q]\n"
+"            [--disk MODEL] [--sample-ms MS] [--sample-share PCT]\n"
+"            [--trace FILE] [-v] [-q]\n"
 "\n"
 "  --listen HOST:PORT  UDP address of this node (default %s;\n"
 "                      port 0 lets the kernel choose)\n"
@@ -74,7 +77,9 @@ usage(void)
 "  --disk MODEL        backing-store model: none (default), 1995, hdd,\n"
 "                      ssd, nvme (real I/O held to the model's time)\n"
 "  --sample-ms MS      age sampler period (default 1000; 0: off)\n"
-"  --sample-share PCT  share of each region sampled per period (25)\n",
+"  --sample-share PCT  share of each region sampled per period (25)\n"
+"  --trace FILE        record every datagram sent and received in FILE\n"
+"                      (pcap; read it with gmstrace, tcpdump or tshark)\n",
 	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS);
 	exit(2);
 }
@@ -149,6 +154,7 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 		{ "disk", required_argument, NULL, 'D' },
 		{ "sample-ms", required_argument, NULL, 'S' },
 		{ "sample-share", required_argument, NULL, 'H' },
+		{ "trace", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -220,6 +226,9 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 			    o->sample_pct < 1 || o->sample_pct > 100)
 				fatalx("--sample-share %s: a percentage from 1 "
 				    "to 100", optarg);
+			break;
+		case 'T':
+			o->trace = optarg;
 			break;
 		case 'P':
 			if (strcmp(optarg, "gms") == 0)
@@ -304,8 +313,9 @@ write_file(const char *dir, const char *name, const char *fmt, unsigned v)
 	fclose(f);
 }
 
+/* The node's state, its socket (traced if --trace) and control socket. */
 static void
-setup_node(struct node *n, const struct gmsd_opts *o)
+setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 {
 	struct net_cfg	cfg;
 	char		err[256], a[64];
@@ -355,6 +365,12 @@ setup_node(struct node *n, const struct gmsd_opts *o)
 	n->net = net_open(n->base, &cfg, node_recv, n, err, sizeof err);
 	if (n->net == NULL)
 		fatalx("%s", err);
+	if (o->trace != NULL) {
+		if ((*tr = trace_open(n->base, o->trace, err,
+		    sizeof err)) == NULL)
+			fatalx("%s", err);
+		net_set_trace(n->net, trace_datagram, *tr);
+	}
 	n->self_addr = cfg.bind;
 	n->self_addr.sin_port = htons(net_port(n->net));
 	if (n->is_master)
@@ -391,22 +407,25 @@ main(int argc, char **argv)
 	struct gmsd_opts	 o;
 	struct node		 n;
 	struct event		*sigint, *sigterm;
+	struct trace		*tr = NULL;
 
 	log_init("gmsd", LOG_INFO);
 	parse_opts(argc, argv, &o);
 	log_init("gmsd", o.verbosity);
 	signal(SIGPIPE, SIG_IGN);
 	memset(&n, 0, sizeof n);
-	setup_node(&n, &o);
+	setup_node(&n, &o, &tr);
 
 	sigint = evsignal_new(n.base, SIGINT, on_signal, &n);
 	sigterm = evsignal_new(n.base, SIGTERM, on_signal, &n);
 	evsignal_add(sigint, NULL);
 	evsignal_add(sigterm, NULL);
 	member_start(&n);
+	replace_init(&n);
 	sampler_start(&n);
 	event_base_dispatch(n.base);
 	sampler_stop(&n);
+	replace_free(&n);
 
 	pager_close(&n);
 	ctl_close(&n);
@@ -418,6 +437,7 @@ main(int argc, char **argv)
 	if (n.beat_timer != NULL)
 		event_free(n.beat_timer);
 	net_close(n.net);
+	trace_close(tr);
 	pfd_free(n.pfd);
 	gcd_free(n.gcd);
 	pod_free(n.pod);

@@ -40,6 +40,51 @@ node_frame(struct node *n, uint32_t frame)
 	return n->frames + (size_t)frame * n->page_size;
 }
 
+void
+node_suspect(struct node *n, uint32_t id)
+{
+	int	i, slot = -1;
+
+	for (i = 0; i < POD_MAX_MEMBERS; i++) {
+		if (n->suspect_id[i] == id) {
+			slot = i;
+			break;
+		}
+		if (slot == -1 && (n->suspect_id[i] == 0 ||
+		    n->suspect_until[i] < node_now_ms()))
+			slot = i;
+	}
+	if (slot == -1 || id == 0 || id == n->id)
+		return;
+	if (n->suspect_id[slot] != id)
+		log_info("node %u does not answer: skipping it for %d s", id,
+		    NODE_SUSPECT_MS / 1000);
+	n->suspect_id[slot] = id;
+	n->suspect_until[slot] = node_now_ms() + NODE_SUSPECT_MS;
+}
+
+int
+node_is_suspect(struct node *n, uint32_t id)
+{
+	int	i;
+
+	for (i = 0; i < POD_MAX_MEMBERS; i++)
+		if (n->suspect_id[i] == id)
+			return n->suspect_until[i] > node_now_ms();
+	return 0;
+}
+
+/* A datagram from id: it is alive after all. */
+static void
+node_unsuspect(struct node *n, uint32_t id)
+{
+	int	i;
+
+	for (i = 0; i < POD_MAX_MEMBERS; i++)
+		if (n->suspect_id[i] == id)
+			n->suspect_id[i] = 0;
+}
+
 int
 node_member_addr(struct node *n, uint32_t id, struct sockaddr_in *sin)
 {
@@ -83,6 +128,8 @@ node_recv(struct net *net, const struct msg *m,
 
 	if (n->state == NS_GONE)
 		return;
+	if (m->sender != 0)
+		node_unsuspect(n, m->sender);
 	if (!node_sender_ok(n, m, from)) {
 		net_count_stranger(net);
 		log_debug("dropped %s from %s: sender %u is not a member",
@@ -97,6 +144,11 @@ node_recv(struct net *net, const struct msg *m,
 	case MSG_LEAVE:
 	case MSG_LEAVE_DONE:
 		member_handle(n, m, from);
+		break;
+	case MSG_EPOCH_START:
+	case MSG_EPOCH_PLAN:
+		if (n->state == NS_MEMBER)
+			replace_handle(n, m, from);
 		break;
 	case MSG_GETPAGE:
 	case MSG_GETPAGE_FWD:

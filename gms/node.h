@@ -27,6 +27,7 @@ struct event_base;
 struct ctl_conn;
 struct ctl_map;
 struct page_gen;
+struct replace;
 struct store_model;
 
 #define NODE_HEARTBEAT_MS	500	/* default heartbeat interval */
@@ -36,6 +37,7 @@ struct store_model;
 #define NODE_REQ_RTO_MS		20	/* its first timeout (doubles) */
 #define NODE_CTL_TRIES		8	/* sends of a membership request */
 #define NODE_CTL_RTO_MS		50
+#define NODE_SUSPECT_MS		10000	/* a silent node is skipped this long */
 
 enum node_state {
 	NS_JOINING,		/* waiting for JOIN_ACK */
@@ -76,6 +78,7 @@ struct node_stats {
 	uint64_t	stale_puts, stale_served;
 	uint64_t	faults, faults_cluster, faults_disk, wp_faults;
 	uint64_t	evict_local, writebacks, sampled, referenced;
+	uint64_t	epoch_puts, epoch_discards;
 };
 
 #define POLICY_GMS	0	/* cluster memory, as in the paper */
@@ -131,6 +134,10 @@ struct node {
 	uint32_t		 sample_ms;	/* age sampler period */
 	uint32_t		 sample_pct;	/* share of pages per period */
 	struct event		*sample_timer;
+	struct replace		*replace;	/* replace.c */
+	/* members that left a request unanswered: until when to skip them */
+	uint32_t		 suspect_id[POD_MAX_MEMBERS];
+	uint64_t		 suspect_until[POD_MAX_MEMBERS];
 	char			 dir[256];
 	struct node_stats	 st;
 	uint64_t		 started_ms;
@@ -142,6 +149,14 @@ uint64_t	 node_rand(struct node *);
 uint8_t		*node_frame(struct node *, uint32_t frame);
 void		 node_recv(struct net *, const struct msg *,
 		    const struct sockaddr_in *, void *);
+/*
+ * A member that let a request time out is suspect for NODE_SUSPECT_MS, or
+ * until a datagram from it arrives: lookups that point at it are misses at
+ * once and no page is put to it, instead of each waiting for a timeout
+ * (the master, the only one who hears heartbeats, may itself be dead).
+ */
+void		 node_suspect(struct node *, uint32_t id);
+int		 node_is_suspect(struct node *, uint32_t id);
 /* Address of member id from the POD; -1 if it is not a member. */
 int		 node_member_addr(struct node *, uint32_t id,
 		    struct sockaddr_in *);
@@ -185,6 +200,9 @@ size_t		 pages_discard_space(struct node *, uint32_t space);
 /* Tell uid's GCD node that this node caches it (or no longer does). */
 void		 pages_note_holder(struct node *, const struct uid *, int add);
 
+/* An eviction's target meaning: drop the page (after a write-back). */
+#define PAGES_NOWHERE	UINT32_MAX
+
 /* pager.c: the node's programs' regions (userfaultfd) */
 #define PAGER_SPACE_BASE 0x10000	/* region spaces; lower: gmsctl's */
 /* 1 if space is a region of ours that is mapped now. */
@@ -207,6 +225,16 @@ void		 pager_close(struct node *);
 int		 pager_nregions(struct node *);
 /* One period of the age sampler over every region. */
 void		 pager_sample(struct node *, uint64_t now, unsigned share_pct);
+
+/* replace.c: epochs and weighted-random targets (section 4) */
+void		 replace_init(struct node *);
+void		 replace_free(struct node *);
+void		 replace_handle(struct node *, const struct msg *,
+		    const struct sockaddr_in *);
+/* 0: discard the victim; > 0: put it there; -1: no plan yet. */
+int64_t		 replace_target(struct node *, const struct pfd_page *);
+void		 replace_note_received(struct node *);
+int		 replace_status(struct node *, char *, size_t);
 
 /* agesampler/sampler.c */
 void		 sampler_start(struct node *);

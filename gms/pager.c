@@ -255,7 +255,7 @@ pager_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 		n->st.writebacks++;
 	}
 	/* clean now: it may become a global page elsewhere */
-	if (n->policy == POLICY_LOCAL)
+	if (n->policy == POLICY_LOCAL || hint == PAGES_NOWHERE)
 		pfd_remove(n->pfd, pg);
 	else
 		pages_put_to(n, &uid, n->pagebuf, hint, age, 0, NULL, NULL);

@@ -30,6 +30,7 @@ struct get_op {
 	struct node	*n;
 	struct uid	 uid;
 	uint32_t	 gcd_node;
+	uint32_t	 dest;		/* the node asked */
 	int		 cache;		/* keep the page here (gmsctl) */
 	pages_done_fn	*done;
 	void		*arg;
@@ -340,8 +341,21 @@ static void
 pages_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 {
 	struct uid	uid = pg->uid;
+	int64_t		t;
 
 	n->st.put_evictions++;
+	/*
+	 * Cases 1 and 2 send the victim to the node that just gave us a
+	 * page; otherwise the epoch's plan decides (section 4).
+	 */
+	if (hint == 0 && (t = replace_target(n, pg)) >= 0)
+		hint = t == 0 ? PAGES_NOWHERE : (uint32_t)t;
+	if (hint == PAGES_NOWHERE) {
+		if (pager_evict(n, pg, hint) == 0)
+			return;
+		pages_drop(n, pg);
+		return;
+	}
 	if (pg->kind == PFD_GLOBAL) {
 		if (hint != 0 && n->policy != POLICY_LOCAL) {
 			pages_put_to(n, &uid, node_frame(n, pg->frame), hint,
@@ -416,6 +430,8 @@ put_acked(struct net *net, const struct msg *r,
 	(void)from;
 	if (r != NULL && r->type == MSG_ACK)
 		member_note_load(op->n, op->target, r->u.ack.value);
+	if (r == NULL)
+		node_suspect(op->n, op->target);
 	if (r != NULL && r->type == MSG_ACK && r->u.ack.status == ST_OK) {
 		put_finish(op, 0);
 		return;
@@ -550,6 +566,7 @@ pages_on_putpage(struct node *n, const struct msg *m,
 	}
 	memcpy(node_frame(n, pg->frame), p->data, n->page_size);
 	pfd_set_gen(n->pfd, pg, p->gen);
+	replace_note_received(n);
 	so = xcalloc(1, sizeof *so);
 	so->n = n;
 	so->from = *from;
@@ -581,6 +598,7 @@ get_replied(struct net *net, const struct msg *r,
 	(void)from;
 	if (r == NULL) {
 		n->st.get_failed++;
+		node_suspect(n, op->dest);
 		get_finish(op, -1, NULL);
 		return;
 	}
@@ -665,11 +683,13 @@ pages_get(struct node *n, const struct uid *uid, int cache,
 		dest = op->gcd_node;
 		m.type = MSG_GETPAGE;
 	}
-	if (dest == 0 || node_member_addr(n, dest, &to) == -1) {
+	if (dest == 0 || node_is_suspect(n, dest) ||
+	    node_member_addr(n, dest, &to) == -1) {
 		n->st.get_miss++;
 		get_finish(op, 1, NULL);
 		return;
 	}
+	op->dest = dest;
 	net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
 	    get_replied, op);
 }
@@ -747,7 +767,8 @@ pages_on_getpage(struct node *n, const struct msg *m)
 	}
 	nh = gcd_holders(n->gcd, &g->uid, holders, GCD_MAX_HOLDERS);
 	for (i = 0; i < nh && h == 0; i++)
-		if (holders[i] != g->requester)
+		if (holders[i] != g->requester &&
+		    !node_is_suspect(n, holders[i]))
 			h = holders[i];
 	if (h == 0) {
 		pages_reply_miss(n, &g->uid, g->requester, m->reqid,
