@@ -33,7 +33,7 @@
 #define REPLACE_TICK_MS		100	/* how often the end is checked */
 #define REPLACE_COLLECT_MS	300	/* longest wait for summaries */
 #define REPLACE_GRACE_MS	1250	/* per rank, before a member takes over */
-#define REPLACE_MIN_IDLE_AGE	0	/* ms: every page may count as idle */
+#define REPLACE_MIN_IDLE_AGE	1000	/* ms: younger pages are in use, not idle */
 
 struct replace {
 	struct epoch_plan	*plan;
