@@ -25,12 +25,15 @@ GMSD_SRCS = gms/gmsd.c gms/node.c gms/member.c gms/pages.c \
 	    gms/ctl.c gms/pager.c gms/store.c gms/replace.c gms/trace.c \
 	    agesampler/sampler.c
 CTL_SRCS  = gms/gmsctl.c
+SIM_SRCS  = experiments/sim/sim.c experiments/sim/simwork.c \
+	    experiments/sim/simpolicy.c experiments/sim/gmssim.c
 GMS_SRCS  = gms/libgms.c
 
 DIR_OBJS  = $(DIR_SRCS:%.c=$(B)/%.o)
 UTIL_OBJS = $(UTIL_SRCS:%.c=$(B)/%.o)
 GMSD_OBJS = $(GMSD_SRCS:%.c=$(B)/%.o)
 CTL_OBJS  = $(CTL_SRCS:%.c=$(B)/%.o)
+SIM_OBJS  = $(SIM_SRCS:%.c=$(B)/%.o)
 GMS_OBJS  = $(GMS_SRCS:%.c=$(B)/%.o)
 # libgms.a stands alone: a client links it with -pthread and nothing else.
 GMSLIB_OBJS = $(GMS_OBJS) $(B)/gms/ctlmsg.o $(B)/gms/region.o \
@@ -43,6 +46,7 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 TOOLS	= $(B)/tests/tools/gmsinject
 TOOLS	+= $(B)/tests/tools/gmsmem
 PROGS	= $(BIN)/gmsd $(BIN)/gmsctl
+PROGS	+= $(BIN)/gmssim
 LIBS	= $(LIBDIR)/libgmsdir.a $(LIBDIR)/libgmsutil.a
 
 .PHONY: all deps test demo bench asan clean
@@ -69,6 +73,10 @@ $(BIN)/gmsd: $(GMSD_OBJS) $(LIBS)
 $(BIN)/gmsctl: $(CTL_OBJS) $(LIBS)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $(CTL_OBJS) $(LIBS) $(LDLIBS)
+# The simulator: the pure core with virtual time (experiments/sim/).
+$(BIN)/gmssim: $(SIM_OBJS) $(LIBS)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $(SIM_OBJS) $(LIBS) $(SAN) -lm
 
 $(B)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(dir $@)

@@ -514,7 +514,12 @@ epoch_evict(const struct epoch_plan *plan, uint32_t self, uint64_t age,
 	*target = 0;
 	if (!plan->idle)
 		return EPOCH_DISCARD_NOIDLE;
-	if (age > plan->minage)
+	/*
+	 * MinAge is the lower bound of its histogram bucket: a victim in that
+	 * same bucket may be younger than the true M-th oldest page, so only
+	 * an older bucket means "among the M oldest" (exact below 128 ticks).
+	 */
+	if (epoch_bucket(age) > epoch_bucket(plan->minage))
 		return EPOCH_DISCARD_OLD;
 	if ((s = epoch_plan_find(plan, self)) >= 0) {
 		wself = plan->nodes[s].w;

@@ -147,8 +147,10 @@ enum epoch_verdict {
 };
 
 /*
- * The fate of a victim of (biased) age during the epoch: discarded if
- * older than MinAge, else put to node j with probability w_j / sum of the
+ * The fate of a victim of (biased) age during the epoch: discarded if its
+ * age bucket is older than MinAge's (exact for ages below
+ * EPOCH_HIST_LINEAR; a victim in MinAge's own bucket is not known to be
+ * among the M oldest), else put to node j with probability w_j / sum of the
  * other nodes' weights (self never chosen).  If self holds all the weight,
  * or there is no idle memory, it is discarded.  O(log n).
  */

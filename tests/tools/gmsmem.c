@@ -18,6 +18,9 @@
  *                      or verifies them against what it wrote last
  *   pause              print "paused", wait for a line on stdin (or EOF)
  *   sleep:MS           sleep MS milliseconds
+ *   replay:FILE:NODE   the references of NODE in a gmssim trace file
+ *                      ("time_us node pgno [r|w]" lines), as loads and
+ *                      stores to the last map, in order
  *   touch:A-B:MS       read pages A..B over and over for MS milliseconds
  *                      (keeps them referenced, for the age sampler)
  *   unmap              gms_unmap the last mapping still mapped
@@ -60,7 +63,7 @@
 
 enum mem_op {
 	OP_MAP, OP_WRITE, OP_READ, OP_CHECK, OP_FILE, OP_FREAD, OP_HAMMER,
-	OP_PAUSE, OP_SLEEP, OP_UNMAP, OP_TOUCH
+	OP_PAUSE, OP_SLEEP, OP_UNMAP, OP_TOUCH, OP_REPLAY
 };
 
 struct mem_cmd {
@@ -334,6 +337,13 @@ parse_cmd(struct mem_cmd *c, const char *s)
 			    MEM_MAXMS);
 	} else if (strcmp(s, "unmap") == 0) {
 		c->op = OP_UNMAP;
+	} else if (strncmp(s, "replay:", 7) == 0) {
+		c->op = OP_REPLAY;
+		c->path = s + 7;
+		if ((e = strrchr(c->path, ':')) == NULL ||
+		    parse_u64(e + 1, UINT32_MAX, &c->a, &e) == -1 ||
+		    *e != '\0')
+			usage_error("%s: expected replay:FILE:NODE", s);
 	} else if (strncmp(s, "touch:", 6) == 0) {
 		c->op = OP_TOUCH;
 		parse_range(c, s + 6, 1);	/* the "version" is MS */
@@ -374,6 +384,7 @@ check_cmds(const struct mem_cmd *cmds, int n)
 		case OP_CHECK:
 		case OP_HAMMER:
 		case OP_TOUCH:
+		case OP_REPLAY:
 			for (k = top - 1; k >= 0 && npages[k] == 0; k--)
 				;
 			if (k < 0)
@@ -680,6 +691,52 @@ do_sleep(uint64_t ms)
 		;
 }
 
+/* The references of one node of a trace file, in order. */
+static void
+do_replay(const struct mem_cmd *c)
+{
+	struct mem_map		*m = last_map(0);
+	volatile uint8_t	*p = m->base;
+	char			 path[4096], line[256], rw;
+	unsigned long long	 t, node, pg;
+	uint64_t		 refs = 0, sum = 0;
+	size_t			 ps = gms_page_size(mem_gms), plen;
+	FILE			*f;
+	int			 k;
+
+	plen = (size_t)(strrchr(c->path, ':') - c->path);
+	if (plen >= sizeof path)
+		usage_error("%s: path too long", c->text);
+	memcpy(path, c->path, plen);
+	path[plen] = '\0';
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "gmsmem: cannot open %s: %s\n", path,
+		    strerror(errno));
+		exit(EXIT_USAGE);
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		rw = 'r';
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		k = sscanf(line, "%llu %llu %llu %c", &t, &node, &pg, &rw);
+		if (k < 3 || node != c->a)
+			continue;
+		if (pg >= m->npages) {
+			fprintf(stderr, "gmsmem: %s: page %llu past the "
+			    "region\n", path, pg);
+			exit(EXIT_USAGE);
+		}
+		if (rw == 'w')
+			p[pg * ps + 8] = (uint8_t)refs;
+		else
+			sum += p[pg * ps];
+		refs++;
+	}
+	fclose(f);
+	printf("replayed %" PRIu64 " references of node %" PRIu64
+	    " (sum %" PRIu64 ")\n", refs, c->a, sum & 0xff);
+}
+
 /* Read one byte of every page of the range, again and again, for a while. */
 static void
 do_touch(const struct mem_cmd *c)
@@ -709,6 +766,9 @@ run_cmd(const struct mem_cmd *c)
 	switch (c->op) {
 	case OP_TOUCH:
 		do_touch(c);
+		break;
+	case OP_REPLAY:
+		do_replay(c);
 		break;
 	case OP_MAP:
 		do_map(c);
