@@ -21,7 +21,7 @@ cluster_cleanup() {
 		kill -9 "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
-	if [ -n "$CL_KEEP" ]; then
+	if [ -n "${CL_KEEP:-}" ]; then
 		echo "kept $CL_TMP" >&2
 	else
 		rm -rf "$CL_TMP"
@@ -32,7 +32,7 @@ cluster_init() {
 	CL_TMP=$(mktemp -d /tmp/gms-cluster.XXXXXX)
 	export GMS_KEY=${GMS_KEY:-"gms-local-cluster-$$-$RANDOM"}
 	trap cluster_cleanup EXIT
-	trap 'exit 130' INT TERM
+	trap 'exit 130' INT TERM HUP PIPE
 }
 
 # Start gmsd NAME with ARGS; wait for its port file (5 s).
