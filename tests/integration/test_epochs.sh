@@ -73,6 +73,28 @@ else
 	echo "  (killed $victim, the next initiator; epoch $((ep + 1)) began" \
 	    "$took ms later; T was $t_ms ms, the bound $bound ms)"
 fi
+# then kill the master (rank 0) too, once it is the next initiator or
+# not: the remaining members still start epochs (p has rank 1).
+if cluster_alive m && [ -n "$victim" ] && [ "$victim" != m ]; then
+	t_ms=$(st p .epoch_t_ms)
+	ep=$(st p .epoch)
+	cluster_kill m KILL
+	t0=$(date +%s%N)
+	while [ "$(st p .epoch)" = "$ep" ] &&
+	    [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 30000 ]; do
+		sleep 0.05
+	done
+	took=$(( ($(date +%s%N) - t0) / 1000000 ))
+	t2=$(st p .epoch_t_ms)
+	bound=$((t_ms + 2 * 1250 + 100 + 500))
+	if [ "$(st p .epoch)" != "$ep" ] && [ $took -le $bound ]; then
+		pass master_killed_epochs_go_on
+	else
+		fail master_killed_epochs_go_on "took $took ms, bound $bound"
+	fi
+	echo "  (killed the master too; epoch $(st p .epoch) began $took ms" \
+	    "later; bound $bound ms)"
+fi
 wait $prog; rc=$?
 [ $rc = 0 ] && grep -q "verified 3000 pages, 0 mismatches" "$CL_TMP/prog.out" &&
     pass program_correct_through_epochs ||
