@@ -13,10 +13,11 @@
  * member of rank r (0 for the lowest id) starts an epoch once
  * T + (r + 1) * REPLACE_GRACE_MS have passed since the last plan.  Nodes
  * do not watch each other's liveness (only the master hears heartbeats),
- * so a dead lower-ranked member just passes the turn on: replacement stops
- * for at most T + (r + 1) * REPLACE_GRACE_MS + REPLACE_TICK_MS, where r is
- * the rank of the lowest-ranked live member (2.6 s past T when it is the
- * second lowest, the master of a cluster being the lowest).
+ * so a dead lower-ranked member just passes the turn on: a new plan is in
+ * force at most T + (r + 1) * REPLACE_GRACE_MS + REPLACE_TICK_MS +
+ * REPLACE_COLLECT_MS after the last one, where r is the rank of the
+ * lowest-ranked live member (2.9 s past T when it is the second lowest,
+ * the master of a cluster being the lowest).
  */
 #include <sys/random.h>
 
