@@ -194,6 +194,7 @@ pfd_insert(struct pfd *pfd, const struct uid *uid, int kind, int flags,
 	e->page.flags = (uint8_t)flags;
 	e->page.last_ref = last_ref;
 	e->page.gen = 0;
+	e->page.recirc = 0;
 	HASH_ADD(hh, pfd->table, page.uid, sizeof e->page.uid, e);
 	pfd_link_sorted(&pfd->lru[kind], e);
 	return &e->page;
@@ -261,6 +262,13 @@ pfd_set_gen(struct pfd *pfd, struct pfd_page *pg, uint32_t gen)
 {
 	(void)pfd;
 	pg->gen = gen;
+}
+
+void
+pfd_set_recirc(struct pfd *pfd, struct pfd_page *pg, uint8_t count)
+{
+	(void)pfd;
+	pg->recirc = count;
 }
 
 uint64_t

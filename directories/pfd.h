@@ -40,6 +40,7 @@ struct pfd_page {
 	uint8_t		flags;		/* PFD_SHARED | PFD_DIRTY */
 	uint64_t	last_ref;	/* tick of the last reference */
 	uint32_t	gen;		/* a global copy's put generation */
+	uint8_t		recirc;		/* N-chance: forwards left, 0: none */
 };
 
 struct pfd;
@@ -64,6 +65,7 @@ void		 pfd_set_kind(struct pfd *, struct pfd_page *, int kind);
 void		 pfd_set_flags(struct pfd *, struct pfd_page *, int set,
 		    int clear);
 void		 pfd_set_gen(struct pfd *, struct pfd_page *, uint32_t gen);
+void		 pfd_set_recirc(struct pfd *, struct pfd_page *, uint8_t);
 
 uint64_t	 pfd_age(const struct pfd_page *, uint64_t now);
 /*

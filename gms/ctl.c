@@ -160,6 +160,18 @@ ctl_state_name(enum node_state s)
 	return "?";
 }
 
+static const char *
+ctl_policy_name(int policy)
+{
+	switch (policy) {
+	case POLICY_LOCAL:
+		return "local";
+	case POLICY_NCHANCE:
+		return "nchance";
+	}
+	return "gms";
+}
+
 static uint32_t
 ctl_load_of(struct node *n, uint32_t id)
 {
@@ -256,7 +268,7 @@ ctl_status_json(struct node *n, struct sbuf *b)
 	    pfd_nfree(n->pfd), pfd_count(n->pfd, PFD_LOCAL),
 	    pfd_count(n->pfd, PFD_GLOBAL), gcd_count(n->gcd),
 	    net_pending(n->net), pager_nregions(n),
-	    n->policy == POLICY_LOCAL ? "local" : "gms", n->disk->name,
+	    ctl_policy_name(n->policy), n->disk->name,
 	    (unsigned long long)node_now_ms());
 	for (i = 0; i < pod_nmembers(n->pod); i++) {
 		pm = pod_member_at(n->pod, i);
@@ -314,7 +326,7 @@ ctl_status_text(struct node *n, struct sbuf *b)
 	    n->nframes, pfd_count(n->pfd, PFD_LOCAL),
 	    pfd_count(n->pfd, PFD_GLOBAL), pfd_nfree(n->pfd),
 	    gcd_count(n->gcd), pager_nregions(n),
-	    n->policy == POLICY_LOCAL ? "local" : "gms", n->disk->name);
+	    ctl_policy_name(n->policy), n->disk->name);
 	sb_printf(b, "counters:");
 	k = ctl_counters(n, c, 80);
 	for (i = 0; i < k; i++)

@@ -45,6 +45,7 @@ struct gmsd_opts {
 	uint32_t	 cluster;
 	uint32_t	 heartbeat_ms;
 	int		 policy;
+	int		 policy_asked;
 	const struct store_model *disk;
 	uint32_t	 sample_ms;
 	uint32_t	 sample_pct;
@@ -57,7 +58,7 @@ usage(void)
 	fprintf(stderr,
 "usage: gmsd [--listen HOST:PORT] [--master HOST:PORT] [--mem SIZE]\n"
 "            [--dir DIR] [--key-file FILE] [--cluster ID]\n"
-"            [--page-size BYTES] [--heartbeat MS] [--policy gms|local]\n"
+"            [--page-size BYTES] [--heartbeat MS] [--policy P]\n"
 "            [--disk MODEL] [--sample-ms MS] [--sample-share PCT]\n"
 "            [--trace FILE] [-v] [-q]\n"
 "\n"
@@ -72,8 +73,10 @@ usage(void)
 "  --page-size BYTES   page size: 4096 (default) or 8192 as in the paper;\n"
 "                      set on the master, joining nodes must agree\n"
 "  --heartbeat MS      heartbeat interval, set on the master (default %d)\n"
-"  --policy gms|local  gms: page to other nodes' idle memory (default);\n"
-"                      local: only this node's backing store (baseline)\n"
+"  --policy P          the cluster's replacement policy, set on the master:\n"
+"                      gms (epochs, default) or nchance (N-chance);\n"
+"                      local on any node: page only to its own\n"
+"                      backing store (the disk baseline)\n"
 "  --disk MODEL        backing-store model: none (default), 1995, hdd,\n"
 "                      ssd, nvme (real I/O held to the model's time)\n"
 "  --sample-ms MS      age sampler period (default 1000; 0: off)\n"
@@ -235,9 +238,13 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 				o->policy = POLICY_GMS;
 			else if (strcmp(optarg, "local") == 0)
 				o->policy = POLICY_LOCAL;
+			else if (strcmp(optarg, "nchance") == 0)
+				o->policy = POLICY_NCHANCE;
 			else
-				fatalx("--policy %s: gms (cluster memory) or "
-				    "local (own backing store only)", optarg);
+				fatalx("--policy %s: gms (epochs, the default), "
+				    "nchance (N-chance forwarding) or local (own "
+				    "backing store only)", optarg);
+			o->policy_asked = 1;
 			break;
 		case 'v':
 			o->verbosity = LOG_DEBUG;
@@ -327,6 +334,7 @@ setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 	n->page_size = o->page_size;
 	n->heartbeat_ms = o->heartbeat_ms;
 	n->policy = o->policy;
+	n->policy_asked = o->policy_asked ? o->policy : -1;
 	n->disk = o->disk;
 	n->sample_ms = o->sample_ms;
 	n->sample_pct = o->sample_pct;

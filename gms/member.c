@@ -157,6 +157,8 @@ member_on_join(struct node *n, const struct msg *m,
 
 	memset(&r, 0, sizeof r);
 	r.type = MSG_JOIN_ACK;
+	r.u.join_ack.policy = (uint8_t)(n->policy == POLICY_LOCAL ? POL_GMS :
+	    n->policy);	/* local is a node's own choice, not the cluster's */
 	r.u.join_ack.page_size = n->page_size;
 	r.u.join_ack.heartbeat_ms = n->heartbeat_ms;
 	r.u.join_ack.master = n->id;
@@ -384,6 +386,16 @@ member_on_join_ack(struct net *net, const struct msg *r,
 	}
 	n->id = r->u.join_ack.node;
 	n->master_id = r->u.join_ack.master;
+	/* the cluster's policy, unless this node asked for local paging */
+	if (n->policy_asked != POLICY_LOCAL) {
+		if (n->policy_asked != -1 &&
+		    n->policy_asked != r->u.join_ack.policy)
+			log_warnx("the cluster's policy is %s, not the one "
+			    "asked with --policy: using the cluster's",
+			    r->u.join_ack.policy == POL_NCHANCE ? "nchance" :
+			    "gms");
+		n->policy = r->u.join_ack.policy;
+	}
 	if (n->heartbeat_ms != r->u.join_ack.heartbeat_ms) {
 		n->heartbeat_ms = r->u.join_ack.heartbeat_ms;
 		member_arm_beat(n);

@@ -83,6 +83,8 @@ struct node_stats {
 
 #define POLICY_GMS	0	/* cluster memory, as in the paper */
 #define POLICY_LOCAL	1	/* no cluster memory: the disk baseline */
+#define POLICY_NCHANCE	2	/* N-chance forwarding (GMS-REFERENCE 7) */
+#define NODE_NC_SCAN	64	/* N-chance receiver: oldest pages looked at */
 
 struct node {
 	struct event_base	*base;
@@ -124,6 +126,8 @@ struct node {
 
 	struct event		*beat_timer;
 	int			 policy;	/* POLICY_* */
+	int			 policy_asked;	/* --policy given (-1: none) */
+	uint8_t			 put_recirc;	/* N-chance count of the next put */
 	const struct store_model *disk;		/* the backing store's model */
 	uint32_t		 get_from;	/* holder of the last page got */
 	struct page_gen		*gens;		/* pages.c */

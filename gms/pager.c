@@ -153,6 +153,7 @@ pager_fault(struct pager_region *pr, uint64_t pgno)
 {
 	struct node		*n = pr->n;
 	struct pager_fetch	*f;
+	struct pfd_page		*pg;
 	struct uid		 uid;
 
 	if (pgno >= pr->npages)
@@ -161,10 +162,12 @@ pager_fault(struct pager_region *pr, uint64_t pgno)
 	HASH_FIND(hh, pager_fetches, &uid, sizeof uid, f);
 	if (f != NULL)
 		return;		/* being fetched: the install wakes it */
-	if (pfd_lookup(n->pfd, &uid) != NULL) {
+	if ((pg = pfd_lookup(n->pfd, &uid)) != NULL && pg->kind == PFD_LOCAL) {
 		(void)region_wake(pr->r, pgno);	/* resident: stale */
 		return;
 	}
+	if (pg != NULL)		/* a global copy of our own page: drop it */
+		pfd_remove(n->pfd, pg);
 	pr->faults++;
 	n->st.faults++;
 	f = xcalloc(1, sizeof *f);

@@ -21,6 +21,7 @@
 
 #include <uthash.h>
 
+#include "directories/epoch.h"
 #include "gms/log.h"
 #include "gms/node.h"
 #include "gms/xmalloc.h"
@@ -43,6 +44,7 @@ struct put_op {
 	uint32_t	 target;
 	uint32_t	 age_ms;
 	uint32_t	 gen;		/* of the copy this put makes */
+	uint8_t		 recirc;	/* N-chance forwards left */
 	int		 evacuation;	/* part of a leave */
 	int		 retried;
 	uint8_t		*page;
@@ -337,6 +339,71 @@ pages_age32(const struct pfd_page *pg)
 	return age > UINT32_MAX ? UINT32_MAX : (uint32_t)age;
 }
 
+/*
+ * N-chance (GMS-REFERENCE.md section 7): an evicted singlet goes to a
+ * uniformly random other node with a recirculation count of N, and each
+ * further eviction of it as a global page spends one; at 0 it is dropped.
+ * Non-singlets (shared pages, held elsewhere too) are dropped.  Returns
+ * the target, or PAGES_NOWHERE.
+ */
+static uint32_t
+pages_nc_target(struct node *n, const struct pfd_page *pg)
+{
+	uint32_t		 ids[POD_MAX_MEMBERS];
+	unsigned int		 fwd;
+	int			 i, k = 0;
+
+	if (epoch_nc_evict(!(pg->flags & PFD_SHARED), pg->kind == PFD_GLOBAL ?
+	    pg->recirc : 0, EPOCH_NC_N, &fwd) == EPOCH_NC_DROP)
+		return PAGES_NOWHERE;
+	for (i = 0; i < pod_nmembers(n->pod); i++) {
+		const struct pod_member *pm = pod_member_at(n->pod, i);
+
+		if (!(pm->flags & POD_MLEAVING) && !node_is_suspect(n, pm->id))
+			ids[k++] = pm->id;
+	}
+	i = (int)epoch_nc_target(ids, (size_t)k, n->id, node_rand(n));
+	if (i == 0)
+		return PAGES_NOWHERE;
+	n->put_recirc = (uint8_t)fwd;
+	return (uint32_t)i;
+}
+
+/* The N-chance receiver's victim: a duplicate, a recirculating page, then
+ * the oldest singlet, among its NODE_NC_SCAN oldest pages. */
+struct nc_scan {
+	struct epoch_nc_cand	 cand[NODE_NC_SCAN];
+	struct pfd_page		*pg[NODE_NC_SCAN];
+	size_t			 n;
+	uint64_t		 now;
+};
+
+static int
+pages_nc_scan_one(struct pfd_page *pg, void *arg)
+{
+	struct nc_scan	*sc = arg;
+
+	sc->cand[sc->n].age = pfd_age(pg, sc->now);
+	sc->cand[sc->n].singlet = !(pg->flags & PFD_SHARED);
+	sc->cand[sc->n].count = pg->kind == PFD_GLOBAL ? pg->recirc : 0;
+	sc->pg[sc->n++] = pg;
+	return sc->n == NODE_NC_SCAN;
+}
+
+static struct pfd_page *
+pages_nc_victim(struct node *n)
+{
+	struct nc_scan	sc;
+	ssize_t		i;
+
+	sc.n = 0;
+	sc.now = node_now_ms();
+	pfd_foreach(n->pfd, pages_nc_scan_one, &sc);
+	if ((i = epoch_nc_victim(sc.cand, sc.n)) < 0)
+		return NULL;
+	return sc.pg[i];
+}
+
 static void
 pages_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 {
@@ -344,6 +411,9 @@ pages_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 	int64_t		t;
 
 	n->st.put_evictions++;
+	n->put_recirc = 0;
+	if (n->policy == POLICY_NCHANCE)
+		hint = pages_nc_target(n, pg);
 	/*
 	 * Cases 1 and 2 send the victim to the node that just gave us a
 	 * page; otherwise the epoch's plan decides (section 4).
@@ -391,7 +461,9 @@ pages_take_frame(struct node *n, const struct uid *uid, int kind, int flags,
 	    NULL) {
 		if (errno != ENOSPC)
 			return NULL;
-		if ((old = pfd_oldest(n->pfd, victims, now)) == NULL)
+		old = n->policy == POLICY_NCHANCE ? pages_nc_victim(n) :
+		    pfd_oldest(n->pfd, victims, now);
+		if (old == NULL)
 			return NULL;
 		ouid = old->uid;
 		pages_evict(n, old, hint);
@@ -464,6 +536,8 @@ pages_send_put(struct put_op *op)
 	m.u.page.flags = uid_is_shared(&op->uid) ? PAGE_FSHARED : 0;
 	m.u.page.age_ms = op->age_ms;
 	m.u.page.gen = op->gen;
+	m.u.page.flags |= ((uint32_t)op->recirc << PAGE_RECIRC_SHIFT) &
+	    PAGE_FRECIRC;
 	m.u.page.data = op->page;
 	net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
 	    put_acked, op);
@@ -496,6 +570,8 @@ pages_put_to(struct node *n, const struct uid *uid, const uint8_t *page,
 	op->arg = arg;
 	op->page = xmalloc(n->page_size);
 	op->age_ms = age_ms;
+	op->recirc = n->put_recirc;	/* set by pages_evict, N-chance */
+	n->put_recirc = 0;
 	op->gen = pages_own(n, uid) ? gen_next(n, uid) : gen;
 	memcpy(op->page, page, n->page_size);
 	/* The page leaves this node's memory for another's. */
@@ -543,7 +619,12 @@ pages_on_putpage(struct node *n, const struct msg *m,
 
 	memset(&a, 0, sizeof a);
 	a.type = MSG_ACK;
-	if (n->state != NS_MEMBER) {
+	/*
+	 * Not while leaving; and never our own private page (a third node
+	 * evicting it picked us): our programs' pages live in their regions,
+	 * so it goes elsewhere or back to the disk, where it is clean.
+	 */
+	if (n->state != NS_MEMBER || pages_own(n, &p->uid)) {
 		a.u.ack.status = ST_FULL;
 		net_reply(n->net, from, m->sender, m->reqid, &a);
 		return;
@@ -566,6 +647,10 @@ pages_on_putpage(struct node *n, const struct msg *m,
 	}
 	memcpy(node_frame(n, pg->frame), p->data, n->page_size);
 	pfd_set_gen(n->pfd, pg, p->gen);
+	pfd_set_recirc(n->pfd, pg, (uint8_t)((p->flags & PAGE_FRECIRC) >>
+	    PAGE_RECIRC_SHIFT));
+	if (n->policy == POLICY_NCHANCE)	/* inserted as if just used */
+		pfd_touch(n->pfd, pg, now);
 	replace_note_received(n);
 	so = xcalloc(1, sizeof *so);
 	so->n = n;

@@ -404,7 +404,8 @@ msg_check_body(const struct msg *m, uint32_t page_size)
 	case MSG_JOIN:
 		return page_size_ok(m->u.join.page_size) ? 0 : -1;
 	case MSG_JOIN_ACK:
-		if (ja->status > ST_STALE || !page_size_ok(ja->page_size))
+		if (ja->status > ST_STALE || !page_size_ok(ja->page_size) ||
+		    ja->policy > POL_NCHANCE)
 			return -1;
 		if (ja->status == ST_OK && (ja->node == 0 ||
 		    ja->master == 0 || ja->heartbeat_ms == 0))
@@ -430,7 +431,8 @@ msg_check_body(const struct msg *m, uint32_t page_size)
 		if (!page_size_ok(page_size) || m->u.page.data == NULL)
 			return -1;
 		if (m->type == MSG_PUTPAGE)
-			return (m->u.page.flags & ~PAGE_FSHARED) ? -1 : 0;
+			return (m->u.page.flags & ~(PAGE_FSHARED |
+			    PAGE_FRECIRC)) ? -1 : 0;
 		return (m->u.page.flags & ~(PAGE_FMOVED|PAGE_FSHARED)) ? -1 : 0;
 	case MSG_MISS:
 		return m->u.miss.reason > MISS_STALEPOD ? -1 : 0;
@@ -562,7 +564,8 @@ enc_body(struct wcur *w, const struct msg *m, uint32_t page_size)
 		break;
 	case MSG_JOIN_ACK:
 		w_u8(w, m->u.join_ack.status);
-		w_zero(w, 3);
+		w_u8(w, m->u.join_ack.policy);
+		w_zero(w, 2);
 		w_u32(w, m->u.join_ack.node);
 		w_u32(w, m->u.join_ack.page_size);
 		w_u32(w, m->u.join_ack.heartbeat_ms);
@@ -817,7 +820,8 @@ dec_body(struct rcur *r, struct msg *m, uint32_t page_size)
 		return 0;
 	case MSG_JOIN_ACK:
 		m->u.join_ack.status = r_u8(r);
-		if (r_zero(r, 3) != 0)
+		m->u.join_ack.policy = r_u8(r);
+		if (r_zero(r, 2) != 0)
 			return -1;
 		m->u.join_ack.node = r_u32(r);
 		m->u.join_ack.page_size = r_u32(r);

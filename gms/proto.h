@@ -18,7 +18,7 @@
 #include "directories/pod.h"
 #include "directories/uid.h"
 
-#define PROTO_VERSION	4
+#define PROTO_VERSION	5
 #define PROTO_MAGIC	0x474d		/* "GM" */
 
 #define PROTO_HDRLEN	24		/* bytes before the body */
@@ -116,9 +116,9 @@ struct msg_join {
 
 /*
  * JOIN_ACK body (20 bytes):
- * +---------------+-----------------------------------------------+
- * |    status     |                 reserved (0)                  |
- * +---------------+-----------------------------------------------+
+ * +---------------+---------------+-------------------------------+
+ * |    status     | policy (POL_*)|         reserved (0)          |
+ * +---------------+---------------+-------------------------------+
  * |                      assigned node id                         |
  * +---------------------------------------------------------------+
  * |                   cluster page size (bytes)                   |
@@ -128,8 +128,12 @@ struct msg_join {
  * |                  master's node id                             |
  * +---------------------------------------------------------------+
  */
+#define POL_GMS		0	/* the cluster's replacement policy */
+#define POL_LOCAL	1
+#define POL_NCHANCE	2
 struct msg_join_ack {
 	uint8_t		status;
+	uint8_t		policy;
 	uint32_t	node;
 	uint32_t	page_size;
 	uint32_t	heartbeat_ms;
@@ -264,6 +268,8 @@ struct msg_getpage {
  */
 #define PAGE_FMOVED	0x0001	/* holder dropped its copy (private page) */
 #define PAGE_FSHARED	0x0002	/* a shared page */
+#define PAGE_FRECIRC	0x0300	/* PUTPAGE, N-chance: recirculation count */
+#define PAGE_RECIRC_SHIFT 8
 struct msg_page {
 	struct uid	uid;
 	uint32_t	flags;
@@ -291,7 +297,9 @@ struct msg_miss {
 };
 
 /*
- * PUTPAGE body: same layout as PAGE (flags PAGE_FSHARED only).  The target
+ * PUTPAGE body: same layout as PAGE (flags PAGE_FSHARED, and under the
+ * nchance policy PAGE_FRECIRC: how many more times the page may be
+ * forwarded, 0 for a page not recirculating).  The target
  * stores it as a global page and acks with ACK (ST_OK or ST_FULL).
  *
  * DISCARD body (24 bytes):

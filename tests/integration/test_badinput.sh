@@ -30,7 +30,7 @@ expect_fail no_key 1 "no cluster key" env -u GMS_KEY $G --dir "$CL_TMP/x"
 expect_fail missing_key_file 1 "cannot read the key file" \
     $G --key-file /nonexistent/key --dir "$CL_TMP/x"
 expect_fail bad_disk_model 1 "--disk floppy: one of none" $G --disk floppy
-expect_fail bad_policy 1 "--policy nchance: gms" $G --policy nchance
+expect_fail bad_policy 1 "--policy lru: gms" $G --policy lru
 expect_fail ctl_unknown_command 2 "unknown command" \
     $CL_BIN/gmsctl --dir "$CL_TMP/x" frobnicate
 

@@ -32,11 +32,20 @@ for i in $(seq 1 40); do
 done
 [ $same = 1 ] && pass all_members_same_plan ||
     fail all_members_same_plan "$plans"
-sum=0
-for n in m p q r; do sum=$((sum + $(st $n .epoch_weight))); done
-M=$(st m .epoch_m)
+# the weights of one epoch, read from every node (retry if a new plan
+# arrives while reading)
+for i in $(seq 1 20); do
+	sum=0; eps=""
+	for n in m p q r; do
+		read -r e w <<<"$(st $n '"\(.epoch) \(.epoch_weight)"')"
+		sum=$((sum + w)); eps="$eps $e"
+	done
+	M=$(st m .epoch_m)
+	[ "$(echo $eps | tr ' ' '\n' | sort -u | wc -l)" = 1 ] &&
+	    [ "$(st m .epoch)" = "${eps##* }" ] && break
+done
 [ "$sum" = "$M" ] && [ "$M" -gt 0 ] && pass weights_sum_to_m ||
-    fail weights_sum_to_m "sum $sum, M $M"
+    fail weights_sum_to_m "sum $sum, M $M (epochs$eps)"
 wq=$(st q .epoch_weight); wr=$(st r .epoch_weight); wp=$(st p .epoch_weight)
 [ "$wq" -gt "$wr" ] && [ "$wp" = 0 ] && pass weights_follow_idle_memory ||
     fail weights_follow_idle_memory "q $wq r $wr p $wp"

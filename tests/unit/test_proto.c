@@ -64,6 +64,7 @@ sample(int type, uint32_t ps, struct msg *m)
 		break;
 	case MSG_JOIN_ACK:
 		m->u.join_ack.status = ST_OK;
+		m->u.join_ack.policy = POL_NCHANCE;
 		m->u.join_ack.node = 7;
 		m->u.join_ack.page_size = ps;
 		m->u.join_ack.heartbeat_ms = 250;
@@ -242,6 +243,7 @@ body_same(const struct msg *a, const struct msg *b, uint32_t ps)
 		    a->u.join.nonce == b->u.join.nonce;
 	case MSG_JOIN_ACK:
 		return a->u.join_ack.status == b->u.join_ack.status &&
+		    a->u.join_ack.policy == b->u.join_ack.policy &&
 		    a->u.join_ack.node == b->u.join_ack.node &&
 		    a->u.join_ack.page_size == b->u.join_ack.page_size &&
 		    a->u.join_ack.heartbeat_ms == b->u.join_ack.heartbeat_ms &&
@@ -629,14 +631,14 @@ static void
 test_golden(void)
 {
 	static const uint8_t	hb[] = {
-		0x47, 0x4d, 0x04, 0x04, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x05, 0x04, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xf3,
 		0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x03, 0xe8,
 		0x00, 0x00, 0x07, 0xd0, 0x00, 0x00, 0x0b, 0xb8,
 	};
 	static const uint8_t	gp[] = {
-		0x47, 0x4d, 0x04, 0x20, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x05, 0x20, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xce, 0x0f,
 		0x00, 0x00, 0x12, 0x34, 0x80, 0x00, 0x00, 0x05,
@@ -644,7 +646,7 @@ test_golden(void)
 		0x00, 0x00, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x4d,
 	};
 	static const uint8_t	ack[] = {
-		0x47, 0x4d, 0x04, 0x08, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x05, 0x08, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x01, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xf7,
 		0x04, 0x00, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef,
@@ -806,7 +808,9 @@ test_malformed_join_ack(void)
 	malformed_common(MSG_JOIN_ACK);
 	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(0), ST_STALE + 1), PE_VALUE);
 	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(0), 0xff), PE_VALUE);
-	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(1), 1), PE_VALUE);	/* reserved */
+	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(1), POL_NCHANCE + 1), PE_VALUE);
+	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(1), POL_LOCAL), PE_OK);	/* policy */
+	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(2), 1), PE_VALUE);	/* reserved */
 	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(3), 0x80), PE_VALUE);
 	CHECK_EQ(mut32(MSG_JOIN_ACK, BODY(4), 0), PE_VALUE);	/* node */
 	CHECK_EQ(mut32(MSG_JOIN_ACK, BODY(8), 4095), PE_VALUE);
@@ -977,7 +981,8 @@ test_malformed_putpage(void)
 
 	malformed_common(MSG_PUTPAGE);
 	CHECK_EQ(mut32(MSG_PUTPAGE, BODY(16), PAGE_FMOVED), PE_VALUE);
-	CHECK_EQ(mut32(MSG_PUTPAGE, BODY(16), 0x0100), PE_VALUE);
+	CHECK_EQ(mut32(MSG_PUTPAGE, BODY(16), 0x0400), PE_VALUE);
+	CHECK_EQ(mut32(MSG_PUTPAGE, BODY(16), 0x0200), PE_OK);	/* count 2 */
 	CHECK_EQ(mut32(MSG_PUTPAGE, BODY(16), 0), PE_OK);
 	dg_make(&d, MSG_PUTPAGE, 8192);
 	CHECK_EQ(dg_decode(&d, 4096), PE_LENGTH);
