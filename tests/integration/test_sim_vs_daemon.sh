@@ -43,4 +43,22 @@ close "$d_cluster" "$s_cluster" && pass cluster_hits_agree ||
     fail cluster_hits_agree "daemon $d_cluster, simulator $s_cluster"
 close "$d_disk" "$s_disk" && pass disk_reads_agree ||
     fail disk_reads_agree "daemon $d_disk, simulator $s_disk"
+
+# A trace recorded from a real run (a hammer on p) replays in the
+# simulator: every reference, in order.
+$GMSMEM --dir "$CL_TMP/p" --seed 4 --record "$CL_TMP/real.trace" map:256 \
+    hammer:2:2:20000 >"$CL_TMP/rec.out" 2>&1 ||
+    fail record_real_trace "$(cat "$CL_TMP/rec.out")"
+refs=$(grep -c . "$CL_TMP/real.trace")
+out=$($SIM --nodes 3 --mem 512 --node 1:mem=64 --trace "$CL_TMP/real.trace" \
+    --net none --disk none --page-size 4096 --json 2>&1)
+srefs=$(echo "$out" | jq -r '.per_node[] | select(.node == 1) | .refs' 2>/dev/null)
+if [ "$refs" -ge 20000 ] && [ "$srefs" = "$refs" ]; then
+	pass real_trace_replays_in_simulator
+	echo "  ($refs references recorded from the real run, all replayed:" \
+	    "$(echo "$out" | jq -r '.per_node[] | select(.node == 1) |
+	    "\(.hits) hits, \(.cluster_hits) from the cluster, \(.disk_reads) from disk"'))"
+else
+	fail real_trace_replays_in_simulator "recorded $refs, replayed $srefs: $out"
+fi
 t_finish

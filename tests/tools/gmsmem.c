@@ -22,6 +22,9 @@
  *                      ("time_us node pgno [r|w]" lines), as loads and
  *                      stores to the last map, in order
  *   touch:A-B:MS       read pages A..B over and over for MS milliseconds
+ * --record FILE writes every page access (write, read, check, hammer) as a
+ * gmssim trace ("time_us node pgno r|w", node from --record-node, 1 by
+ * default): a real run's references, for bin/gmssim --trace.
  *                      (keeps them referenced, for the age sampler)
  *   unmap              gms_unmap the last mapping still mapped
  *
@@ -102,6 +105,26 @@ struct hammer_arg {
 static struct gms	*mem_gms;
 static size_t		 mem_ps;
 static uint64_t		 mem_seed = 1;
+/* --record FILE: every page access as a gmssim trace line */
+static FILE			*mem_rec;
+static pthread_mutex_t		 mem_rec_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct timespec		 mem_rec_t0;
+static unsigned long		 mem_rec_node = 1;
+
+static void
+rec(uint64_t pg, char rw)
+{
+	struct timespec	t;
+
+	if (mem_rec == NULL)
+		return;
+	pthread_mutex_lock(&mem_rec_lock);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	fprintf(mem_rec, "%lld %lu %" PRIu64 " %c\n",
+	    (long long)(t.tv_sec - mem_rec_t0.tv_sec) * 1000000 +
+	    (t.tv_nsec - mem_rec_t0.tv_nsec) / 1000, mem_rec_node, pg, rw);
+	pthread_mutex_unlock(&mem_rec_lock);
+}
 static struct mem_map	 mem_maps[MEM_MAXMAPS];
 static int		 mem_nmaps;
 static int		 mem_status;
@@ -123,7 +146,8 @@ usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: gmsmem [--dir DIR] [--seed S] CMD...\n"
+	fprintf(stderr, "\nusage: gmsmem [--dir DIR] [--seed S] "
+	    "[--record FILE [--record-node N]] CMD...\n"
 	    "  map:N write:A-B[:V] read:A-B[:V] check file:PATH fread:A-B\n"
 	    "  hammer:THREADS:SECONDS:ACCESSES pause sleep:MS unmap "
 	    "touch:A-B:MS\n");
@@ -150,6 +174,7 @@ mix64(uint64_t x)
 static void
 pat_fill(uint8_t *page, uint64_t pg, uint64_t ver)
 {
+	rec(pg, 'w');
 	struct mem_hdr	 h;
 	uint64_t	*w = (uint64_t *)(page + sizeof h);
 	uint64_t	 key, sum = 0, x;
@@ -173,6 +198,7 @@ pat_fill(uint8_t *page, uint64_t pg, uint64_t ver)
 static int
 pat_check(const uint8_t *page, uint64_t pg, uint64_t ver)
 {
+	rec(pg, 'r');
 	struct mem_hdr	 h;
 	const uint64_t	*w = (const uint64_t *)(page + sizeof h);
 	uint64_t	 key, sum = 0, x;
@@ -812,6 +838,16 @@ main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
 			dir = argv[++i];
+		else if (strcmp(argv[i], "--record") == 0 && i + 1 < argc) {
+			if ((mem_rec = fopen(argv[++i], "w")) == NULL) {
+				fprintf(stderr, "gmsmem: cannot create %s: %s\n",
+				    argv[i], strerror(errno));
+				exit(EXIT_USAGE);
+			}
+			clock_gettime(CLOCK_MONOTONIC, &mem_rec_t0);
+		} else if (strcmp(argv[i], "--record-node") == 0 &&
+		    i + 1 < argc)
+			mem_rec_node = strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
 			if (parse_u64(argv[++i], UINT64_MAX, &mem_seed,
 			    &e) == -1 || *e != '\0')
@@ -840,5 +876,7 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		run_cmd(&cmds[i]);
 	gms_disconnect(mem_gms);
+	if (mem_rec != NULL && fclose(mem_rec) != 0)
+		perror("gmsmem: --record");
 	return mem_status;
 }
