@@ -20,13 +20,14 @@ LIBDIR	?= lib
 DIR_SRCS  = agesampler/ages.c directories/uid.c directories/pfd.c directories/gcd.c \
 	    directories/pod.c directories/epoch.c
 UTIL_SRCS = gms/log.c gms/xmalloc.c gms/proto.c gms/ctlmsg.c gms/net.c \
-	    gms/region.c
+	    gms/region.c gms/tracefile.c
 GMSD_SRCS = gms/gmsd.c gms/node.c gms/member.c gms/pages.c \
 	    gms/ctl.c gms/pager.c gms/store.c gms/replace.c gms/trace.c \
 	    agesampler/sampler.c
 CTL_SRCS  = gms/gmsctl.c
 SIM_SRCS  = experiments/sim/sim.c experiments/sim/simwork.c \
 	    experiments/sim/simpolicy.c experiments/sim/gmssim.c
+TRACE_SRCS = gms/gmstrace.c gms/gtreport.c
 GMS_SRCS  = gms/libgms.c
 
 DIR_OBJS  = $(DIR_SRCS:%.c=$(B)/%.o)
@@ -34,6 +35,7 @@ UTIL_OBJS = $(UTIL_SRCS:%.c=$(B)/%.o)
 GMSD_OBJS = $(GMSD_SRCS:%.c=$(B)/%.o)
 CTL_OBJS  = $(CTL_SRCS:%.c=$(B)/%.o)
 SIM_OBJS  = $(SIM_SRCS:%.c=$(B)/%.o)
+TRACE_OBJS = $(TRACE_SRCS:%.c=$(B)/%.o)
 GMS_OBJS  = $(GMS_SRCS:%.c=$(B)/%.o)
 # libgms.a stands alone: a client links it with -pthread and nothing else.
 GMSLIB_OBJS = $(GMS_OBJS) $(B)/gms/ctlmsg.o $(B)/gms/region.o \
@@ -45,7 +47,8 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
 TOOLS	= $(B)/tests/tools/gmsinject
 TOOLS	+= $(B)/tests/tools/gmsmem
-PROGS	= $(BIN)/gmsd $(BIN)/gmsctl
+TOOLS	+= $(B)/tests/tools/gmstracegen
+PROGS	= $(BIN)/gmsd $(BIN)/gmsctl $(BIN)/gmstrace
 PROGS	+= $(BIN)/gmssim
 LIBS	= $(LIBDIR)/libgmsdir.a $(LIBDIR)/libgmsutil.a
 
@@ -77,10 +80,17 @@ $(BIN)/gmsctl: $(CTL_OBJS) $(LIBS)
 $(BIN)/gmssim: $(SIM_OBJS) $(LIBS)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $(SIM_OBJS) $(LIBS) $(SAN) -lm
+$(BIN)/gmstrace: $(TRACE_OBJS) $(LIBS)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $(TRACE_OBJS) $(LIBS) $(LDLIBS)
 
 $(B)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+# The trace writer is gmsd's, not in a library: linked in by name.
+$(B)/tests/test_trace: tests/unit/test_trace.c $(B)/gms/trace.o $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/gms/trace.o $(LIBS) $(LDLIBS)
 
 $(B)/tests/tools/%: tests/tools/%.c $(LIBS)
 	@mkdir -p $(dir $@)

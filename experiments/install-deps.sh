@@ -4,7 +4,7 @@
 set -e
 
 PKGS="build-essential pkg-config libevent-dev uthash-dev libsodium-dev \
-libpcap-dev gnuplot-nox jq iproute2 procps"
+libpcap-dev gnuplot-nox jq iproute2 procps tshark tcpdump"
 
 missing=""
 for p in $PKGS; do
@@ -23,6 +23,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# tshark's wireshark-common asks whether non-root users may capture: no.
+echo "wireshark-common wireshark-common/install-setuid boolean false" |
+    debconf-set-selections
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
