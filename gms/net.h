@@ -78,7 +78,7 @@ void		 net_count_stranger(struct net *);
 /*
  * Send request m (its reqid is assigned here and returned) and call done
  * once with the reply, or with NULL after `tries` sends spaced by a timeout
- * that starts at rto_ms and doubles.  The reply may come from another node
+ * that starts at rto_ms and doubles (done may be NULL: nobody waits).  The reply may come from another node
  * than `to` (a forwarded getpage).
  */
 uint64_t	 net_request(struct net *, const struct sockaddr_in *to,

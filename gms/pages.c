@@ -139,16 +139,6 @@ pages_free_gens(struct node *n, int space)
 }
 
 static void
-pages_ignore_reply(struct net *net, const struct msg *r,
-    const struct sockaddr_in *from, void *arg)
-{
-	(void)net;
-	(void)r;
-	(void)from;
-	(void)arg;
-}
-
-static void
 batch_flush_one(struct node *n, struct gcd_batch *b, int i)
 {
 	struct sockaddr_in	to;
@@ -157,7 +147,7 @@ batch_flush_one(struct node *n, struct gcd_batch *b, int i)
 		return;
 	if (node_member_addr(n, b->dest[i], &to) == 0)
 		net_request(n->net, &to, &b->m[i], NODE_REQ_TRIES,
-		    NODE_REQ_RTO_MS, pages_ignore_reply, NULL);
+		    NODE_REQ_RTO_MS, NULL, NULL);
 	b->m[i].u.gcd.nentries = 0;
 }
 
@@ -214,7 +204,7 @@ pages_discard_at(struct node *n, const struct uid *uid, uint32_t holder,
 	m.u.discard.flags = DISCARD_FHOLDER;
 	m.u.discard.gen = gen;
 	net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
-	    pages_ignore_reply, NULL);
+	    NULL, NULL);
 }
 
 /*
@@ -308,7 +298,7 @@ gcd_note(struct node *n, const struct uid *uid, uint32_t holder, uint8_t op,
 	m.u.gcd.entries[0].op = op;
 	m.u.gcd.entries[0].gen = gen;
 	net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
-	    done != NULL ? done : pages_ignore_reply, arg);
+	    done, arg);
 }
 
 /* Drop a page from this node's memory, telling its GCD node. */

@@ -104,16 +104,6 @@ replace_install(struct node *n, uint32_t epoch, uint64_t t_ms)
 	    epoch_plan_next(rp->plan), (unsigned long long)t_ms);
 }
 
-static void
-replace_plan_acked(struct net *net, const struct msg *r,
-    const struct sockaddr_in *from, void *arg)
-{
-	(void)net;
-	(void)r;
-	(void)from;
-	(void)arg;
-}
-
 /* The initiator: every summary is in (or the wait is over): decide. */
 static void
 replace_decide(struct node *n)
@@ -165,7 +155,7 @@ replace_decide(struct node *n)
 		if (pm->id == n->id)
 			continue;
 		net_addr(&to, pm->addr, pm->port);
-		net_request(n->net, &to, &m, 2, 100, replace_plan_acked, NULL);
+		net_request(n->net, &to, &m, 2, 100, NULL, NULL);
 	}
 }
 
