@@ -197,6 +197,8 @@ void		 pages_get(struct node *, const struct uid *, int cache,
 struct pfd_page	*pages_take_frame(struct node *, const struct uid *,
 		    int kind, int flags, uint64_t last_ref,
 		    unsigned int victims, uint32_t hint);
+/* A page of ours is being written: older copies elsewhere are stale. */
+void		 pages_invalidate(struct node *, const struct uid *);
 /* Forget the put generations of one space (-1: all). */
 void		 pages_free_gens(struct node *, int space);
 /* Discard every page of one of our regions from other nodes' memory. */

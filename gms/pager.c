@@ -193,6 +193,7 @@ pager_wp(struct pager_region *pr, uint64_t pgno)
 	}
 	pr->wp++;
 	n->st.wp_faults++;
+	pages_invalidate(n, &uid);
 	pfd_set_flags(n->pfd, pg, PFD_DIRTY, 0);
 	pfd_touch(n->pfd, pg, node_now_ms());
 	(void)region_make_writable(pr->r, pgno);

@@ -125,6 +125,18 @@ gen_next(struct node *n, const struct uid *uid)
 	return *slot;
 }
 
+/*
+ * Our page uid is being changed: any copy of it in other nodes' memory is
+ * out of date from now on, whatever becomes of this one (it may be written
+ * back and dropped without a new put, when it is older than MinAge).
+ */
+void
+pages_invalidate(struct node *n, const struct uid *uid)
+{
+	if (pages_own(n, uid))
+		(void)gen_next(n, uid);
+}
+
 void
 pages_free_gens(struct node *n, int space)
 {
