@@ -56,6 +56,14 @@ const char *gt_opslug[OP_N] = {
 const char *gt_famname[FAM_N] = {
 	"getpage", "putpage", "discard", "gcd", "epoch", "membership"
 };
+const char *gt_bdname[BD_N] = {
+	"network out", "gcd node", "gcd to holder network",
+	"target (holder)", "network back", "total"
+};
+const char *gt_bdslug[BD_N] = {
+	"network_out", "gcd_node", "gcd_to_holder_network", "target",
+	"network_back", "total"
+};
 const char *gt_classname[GC_N] = {
 	"ok", "unchecked", "bad-mac", "malformed", "cut", "version"
 };
@@ -641,6 +649,8 @@ gt_receipts(struct gt *g)
 		dg = &g->dgs[r->dg];
 		if (g->files[r->file].self == r->to && dg->t_recv == 0)
 			dg->t_recv = r->ts;
+		if (g->files[r->file].self == r->from && dg->t_send == 0)
+			dg->t_send = r->ts;
 	}
 	for (i = 0; i < g->ndgs; i++) {
 		dg = &g->dgs[i];
@@ -833,6 +843,9 @@ struct gt_req {
 	int		nreply;		/* reply datagrams */
 	uint8_t		reply_type;	/* of the first one received */
 	int64_t		t_reply;	/* when; 0: none received */
+	/* for the getpage breakdown: its datagrams, once each */
+	const struct gt_dgram *bd_req, *bd_fwd, *bd_page;
+	int		bd_bad;		/* sent again, lost, or unseen */
 	UT_hash_handle	hh;
 };
 
@@ -855,14 +868,23 @@ gt_on_request(struct gt *g, struct gt_dgram *dg)
 		    dg->r.d1 != dg->r.sender) {
 			q->fwd = 1;
 			q->fwd_from = dg->from;
+			q->bd_bad = 1;	/* the requester's GETPAGE unseen */
 		}
+		q->bd_req = dg;
 		HASH_ADD(hh, g->reqs, reqid, sizeof q->reqid, q);
 	} else if (dg->r.type == MSG_GETPAGE_FWD && dg->from != q->requester &&
 	    q->fwd_from != dg->from) {
 		q->fwd = 1;		/* GCD node -> holder */
 		q->fwd_from = dg->from;
-	} else
+		if (q->bd_fwd != NULL)
+			q->bd_bad = 1;
+		q->bd_fwd = dg;
+	} else {
 		g->retrans[dg->r.type]++;
+		q->bd_bad = 1;
+	}
+	if (dg->lost)
+		q->bd_bad = 1;
 	dg->fam = gt_fam_of_type(q->type);
 }
 
@@ -881,8 +903,11 @@ gt_on_reply(struct gt *g, struct gt_dgram *dg)
 	dg->fam = gt_fam_of_type(q->type);
 	if (q->nreply++ > 0)
 		g->dup_replies++;
+	if (dg->lost)
+		q->bd_bad = 1;
 	if (q->t_reply != 0 || dg->lost)
 		return;
+	q->bd_page = dg;
 	q->reply_type = dg->r.type;
 	q->t_reply = dg->t_recv != 0 ? dg->t_recv : dg->last;
 }
@@ -953,6 +978,77 @@ gt_pct(const struct gt_samples *s, double p)
 	return s->v[i - 1];
 }
 
+static double
+gt_us(int64_t from, int64_t to)
+{
+	return (double)(to - from) / 1e3;
+}
+
+/* Whether a datagram is in both its sender's and its receiver's trace. */
+static int
+gt_stamped(const struct gt_dgram *dg)
+{
+	return dg != NULL && dg->t_send != 0 && dg->t_recv != 0 && !dg->lost;
+}
+
+/*
+ * A getpage hit's breakdown, if every datagram of it was sent and received
+ * once, each in its sender's and its receiver's own trace, along the path
+ * requester -> (GCD node ->) holder -> requester.
+ */
+static void
+gt_breakdown(struct gt *g, const struct gt_req *q)
+{
+	const struct gt_dgram	*rq = q->bd_req, *fw = q->bd_fwd, *pg = q->bd_page;
+	struct gt_bdrow		 b;
+	int			 k;
+
+	g->bd_hits++;
+	if (q->bd_bad || !gt_stamped(rq) || !gt_stamped(pg) ||
+	    (fw != NULL && !gt_stamped(fw)))
+		return;
+	if (rq->from != q->requester || pg->to != q->requester ||
+	    pg->from != (fw != NULL ? fw->to : rq->to) ||
+	    (fw != NULL && fw->from != rq->to))
+		return;
+	memset(&b, 0, sizeof b);
+	b.reqid = q->reqid;
+	b.requester = q->requester;
+	b.holder = pg->from;
+	b.gcd = fw != NULL ? fw->from : -1;
+	b.fwd = fw != NULL;
+	b.c[BD_NET_OUT] = gt_us(rq->t_send, rq->t_recv);
+	if (fw != NULL) {
+		b.c[BD_GCD] = gt_us(rq->t_recv, fw->t_send);
+		b.c[BD_GCD_NET] = gt_us(fw->t_send, fw->t_recv);
+		b.c[BD_TARGET] = gt_us(fw->t_recv, pg->t_send);
+	} else {
+		b.c[BD_GCD] = b.c[BD_GCD_NET] = -1;
+		b.c[BD_TARGET] = gt_us(rq->t_recv, pg->t_send);
+	}
+	b.c[BD_NET_BACK] = gt_us(pg->t_send, pg->t_recv);
+	b.c[BD_TOTAL] = gt_us(rq->t_send, pg->t_recv);
+	b.latency = gt_us(q->t_req, q->t_reply);
+	for (k = 0; k < BD_N; k++)
+		if (b.c[k] >= 0)
+			gt_sample(&g->bd[k], b.c[k]);
+	g->bd_fwd += b.fwd;
+	if (g->nbdrows == g->capbdrows) {
+		g->capbdrows = g->capbdrows ? g->capbdrows * 2 : 64;
+		g->bdrows = xreallocarray(g->bdrows, g->capbdrows,
+		    sizeof *g->bdrows);
+	}
+	g->bdrows[g->nbdrows++] = b;
+}
+
+static int
+gt_bdrow_cmp(const void *a, const void *b)
+{
+	const struct gt_bdrow	*x = a, *y = b;
+
+	return x->reqid < y->reqid ? -1 : x->reqid > y->reqid;
+}
+
 static void
 gt_ops(struct gt *g)
 {
@@ -966,6 +1062,9 @@ gt_ops(struct gt *g)
 			else
 				gt_sample(&g->lat[op],
 				    (double)(q->t_reply - q->t_req) / 1e3);
+			if ((op == OP_GET_DIRECT || op == OP_GET_FWD) &&
+			    q->t_reply != 0 && q->reply_type == MSG_PAGE)
+				gt_breakdown(g, q);
 		}
 		HASH_DEL(g->reqs, q);
 		free(q);
@@ -974,6 +1073,12 @@ gt_ops(struct gt *g)
 		if (g->lat[i].n > 0)
 			qsort(g->lat[i].v, g->lat[i].n, sizeof *g->lat[i].v,
 			    gt_dbl_cmp);
+	for (i = 0; i < BD_N; i++)
+		if (g->bd[i].n > 0)
+			qsort(g->bd[i].v, g->bd[i].n, sizeof *g->bd[i].v,
+			    gt_dbl_cmp);
+	if (g->nbdrows > 0)
+		qsort(g->bdrows, g->nbdrows, sizeof *g->bdrows, gt_bdrow_cmp);
 }
 
 /* One trusted datagram into the counts. */
@@ -1051,6 +1156,9 @@ gt_free(struct gt *g)
 	}
 	for (i = 0; i < OP_N; i++)
 		free(g->lat[i].v);
+	for (i = 0; i < BD_N; i++)
+		free(g->bd[i].v);
+	free(g->bdrows);
 	free(g->epv);
 	free(g->recs);
 	free(g->dgs);

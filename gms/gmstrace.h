@@ -38,6 +38,29 @@ enum gt_op {
 	OP_MAIN = OP_GCD_UPDATE + 1	/* always listed, even if none */
 };
 
+/*
+ * Where a getpage hit's time goes, from the send and receipt stamps of its
+ * datagrams in the nodes' own traces (one host, one clock).
+ */
+enum gt_bd {
+	BD_NET_OUT,	/* requester's send to the GCD node's or holder's receipt */
+	BD_GCD,		/* GCD node: GETPAGE received to GETPAGE_FWD sent */
+	BD_GCD_NET,	/* GETPAGE_FWD: GCD node's send to the holder's receipt */
+	BD_TARGET,	/* holder: request received to PAGE sent */
+	BD_NET_BACK,	/* PAGE: holder's send to the requester's receipt */
+	BD_TOTAL,	/* their sum: the requester's send to its receipt */
+	BD_N
+};
+
+/* One getpage hit's breakdown (us; -1: no such component). */
+struct gt_bdrow {
+	uint64_t	reqid;
+	int		requester, gcd, holder;	/* endpoints; gcd -1 if none */
+	int		fwd;			/* through a GCD node */
+	double		c[BD_N];
+	double		latency;		/* as in the latency table */
+};
+
 /* Traffic families, for the traffic-over-time figure. */
 enum gt_fam {
 	FAM_GET, FAM_PUT, FAM_DISCARD, FAM_GCD, FAM_EPOCH, FAM_MEMBER, FAM_N
@@ -47,6 +70,8 @@ extern const char *gt_opname[OP_N];	/* "getpage forwarded" */
 extern const char *gt_opslug[OP_N];	/* "getpage_forwarded" */
 extern const char *gt_famname[FAM_N];
 extern const char *gt_classname[GC_N];
+extern const char *gt_bdname[BD_N];	/* "network out" */
+extern const char *gt_bdslug[BD_N];	/* "net_out_us" */
 
 /* One sighting of a GMS datagram in one file. */
 struct gt_rec {
@@ -73,6 +98,7 @@ struct gt_rec {
 struct gt_dgram {
 	struct gt_rec	r;		/* the first sighting */
 	int64_t		first, last;
+	int64_t		t_send;		/* in the sender's own trace; or 0 */
 	int64_t		t_recv;		/* in the receiver's own trace; or 0 */
 	uint64_t	files;		/* bit per file that saw it */
 	int		nsight;
@@ -151,6 +177,11 @@ struct gt {
 	/* results */
 	struct gt_samples lat[OP_N];
 	uint64_t	 unanswered[OP_N];
+	struct gt_samples bd[BD_N];	/* getpage breakdown, sorted */
+	struct gt_bdrow	*bdrows;	/* in request order */
+	size_t		 nbdrows, capbdrows;
+	uint64_t	 bd_hits;	/* getpage hits answered */
+	uint64_t	 bd_fwd;	/* rows through a GCD node */
 	uint64_t	 type_n[256], type_b[256];
 	uint64_t	*pair_n, *pair_b;	/* neps * neps */
 	uint64_t	*pages;			/* neps * neps */

@@ -146,6 +146,45 @@ rp_latency(const struct gt *g)
 	}
 }
 
+/*
+ * Where a getpage hit's time goes.  The medians of the parts need not add
+ * up to the total's: each is over its own samples.
+ */
+static void
+rp_breakdown(const struct gt *g)
+{
+	const struct gt_samples	*s;
+	int			 k;
+
+	if (g->bd_hits == 0)
+		return;
+	printf("\ngetpage breakdown (us, getpage hits with every datagram in "
+	    "its sender's and\nits receiver's own trace: %zu of %" PRIu64
+	    ", %" PRIu64 " forwarded by a GCD node)\n", g->nbdrows,
+	    g->bd_hits, g->bd_fwd);
+	printf("  %-24s %8s %10s %10s\n", "component", "count", "median",
+	    "p90");
+	for (k = 0; k < BD_N; k++) {
+		s = &g->bd[k];
+		if (s->n == 0)
+			printf("  %-24s %8zu %10s %10s\n", gt_bdname[k], s->n,
+			    "-", "-");
+		else
+			printf("  %-24s %8zu %10.1f %10.1f\n", gt_bdname[k],
+			    s->n, gt_pct(s, 0.5), gt_pct(s, 0.9));
+	}
+	printf(
+	    "  network: a datagram's send in its sender's trace to its receipt in\n"
+	    "  its receiver's (both kernels' UDP stacks and the wire). gcd node:\n"
+	    "  GETPAGE received to GETPAGE_FWD sent, when a third node holds the\n"
+	    "  page (when the GCD node holds it, its lookup is in target; when\n"
+	    "  the requester is the GCD node, in the requester's time). total:\n"
+	    "  request sent to PAGE received. Not in a trace, so not here: the\n"
+	    "  requester's fault handling (gmsd and the program) before the\n"
+	    "  request is sent and after the page arrives. Getpages sent again,\n"
+	    "  lost, or missing from a trace are left out.\n");
+}
+
 static void
 rp_types(const struct gt *g)
 {
@@ -500,6 +539,7 @@ gtreport_text(const struct gt *g)
 	rp_head(g);
 	rp_nodes(g);
 	rp_latency(g);
+	rp_breakdown(g);
 	rp_types(g);
 	rp_pairs(g);
 	rp_node_types(g);
@@ -639,6 +679,47 @@ rp_latency_csv(const struct gt *g, const char *dir)
 }
 
 static void
+rp_breakdown_csv(const struct gt *g, const char *dir)
+{
+	const struct gt_samples	*s;
+	const struct gt_bdrow	*b;
+	FILE			*f;
+	size_t			 i;
+	int			 k;
+
+	f = rp_fopen(dir, "getpage_breakdown.csv");
+	fprintf(f, "component,count,median_us,p90_us\n");
+	for (k = 0; k < BD_N; k++) {
+		s = &g->bd[k];
+		if (s->n == 0)
+			fprintf(f, "%s,0,,\n", gt_bdslug[k]);
+		else
+			fprintf(f, "%s,%zu,%.3f,%.3f\n", gt_bdslug[k], s->n,
+			    gt_pct(s, 0.5), gt_pct(s, 0.9));
+	}
+	rp_fclose(f, dir, "getpage_breakdown.csv");
+	f = rp_fopen(dir, "getpage_breakdown_samples.csv");
+	fprintf(f, "reqid,requester,gcd_node,holder");
+	for (k = 0; k < BD_N; k++)
+		fprintf(f, ",%s_us", gt_bdslug[k]);
+	fprintf(f, ",latency_us\n");
+	for (i = 0; i < g->nbdrows; i++) {
+		b = &g->bdrows[i];
+		fprintf(f, "0x%016" PRIx64 ",%s,%s,%s", b->reqid,
+		    g->epv[b->requester]->name,
+		    b->gcd >= 0 ? g->epv[b->gcd]->name : "",
+		    g->epv[b->holder]->name);
+		for (k = 0; k < BD_N; k++)
+			if (b->c[k] < 0)
+				fprintf(f, ",");
+			else
+				fprintf(f, ",%.3f", b->c[k]);
+		fprintf(f, ",%.3f\n", b->latency);
+	}
+	rp_fclose(f, dir, "getpage_breakdown_samples.csv");
+}
+
+static void
 rp_tables(const struct gt *g, const char *dir)
 {
 	const struct gt_ep	*e;
@@ -772,6 +853,7 @@ gtreport_csv(const struct gt *g, const char *dir)
 {
 	rp_mkdir(dir);
 	rp_latency_csv(g, dir);
+	rp_breakdown_csv(g, dir);
 	rp_epochs_csv(g, dir);
 	rp_tables(g, dir);
 	rp_traffic(g, dir);

@@ -357,6 +357,26 @@ n=$(awk -F, '$1 == "getpage_direct" { print $2 }' "$W/csv/latency.csv")
     [ -s "$W/csv/pairs.csv" ] && [ -s "$W/csv/traffic.csv" ] &&
     pass csv_files || fail csv_files "$(ls "$W/csv")"
 
+# The getpage breakdown: every getpage hit of the live run split into its
+# parts (network out, GCD node, GCD to holder, target, network back), and
+# the parts of each add up to its latency within 1 us.
+out=$(awk -F, 'NR == 1 { next }
+    { s = 0; for (i = 5; i <= 9; i++) s += $i; n++
+      d = s - $11; if (d < 0) d = -d
+      if (d > 1) { bad++; if (bad < 4) printf "%s: parts %.3f, latency %.3f; ", $1, s, $11 } }
+    END { printf "%d %d", n, bad }' "$W/csv/getpage_breakdown_samples.csv")
+rows=${out##*; }
+rows=${rows%% *}
+bad=${out##* }
+hits=$(awk -F, '$1 == "total" { print $2 }' "$W/csv/getpage_breakdown.csv")
+if [ "${rows:-0}" -ge 300 ] && [ "$bad" = 0 ] && [ "$hits" = "$rows" ] &&
+    grep -q "^  gcd node  *[1-9]" "$W/live.out"; then
+	pass getpage_breakdown_adds_up
+else
+	fail getpage_breakdown_adds_up "$rows breakdowns ($hits in the table)," \
+	    "$bad off by more than 1 us: $out"
+fi
+
 # A node killed with SIGKILL leaves a trace gmstrace reads (at most its
 # last record cut short), holding what its counters showed before.
 seen=$(st n3 '[.messages[] | .sent + .recv] | add')
