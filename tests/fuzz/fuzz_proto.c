@@ -38,7 +38,7 @@ roundtrip(const uint8_t *buf, size_t len, uint32_t ps, const struct msg *m)
 	if (proto_decode(out, len2, &fuzz_key, FUZZ_CLUSTER, ps, &m2) != PE_OK)
 		abort();
 	if ((m2.type == MSG_PAGE || m2.type == MSG_PUTPAGE) &&
-	    m2.u.page.data != out + PROTO_HDRLEN + 24)
+	    m2.u.page.data != out + PROTO_HDRLEN + 28)	/* PAGE header */
 		abort();
 	len3 = proto_encode(out2, sizeof out2, &fuzz_key, ps, &m2);
 	if (len3 != len2 || memcmp(out, out2, len2) != 0)
