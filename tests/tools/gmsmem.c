@@ -16,7 +16,9 @@
  *                      ever comes first (0: no limit of that kind); thread
  *                      t owns the pages p with p % T == t and writes them
  *                      or verifies them against what it wrote last
- *   pause              print "paused", wait for a line on stdin (or EOF)
+ *   pause              print "paused", wait for a line on stdin; a
+ *                      command on that line (read:, write:, touch:...)
+ *                      runs there and then (or EOF)
  *   sleep:MS           sleep MS milliseconds
  *   replay:FILE:NODE   the references of NODE in a gmssim trace file
  *                      ("time_us node pgno [r|w]" lines), as loads and
@@ -694,16 +696,29 @@ do_hammer(const struct mem_cmd *c)
 		mem_status = EXIT_MISMATCH;
 }
 
+static void	run_cmd(const struct mem_cmd *);
+
 static void
 do_pause(void)
 {
-	char	line[256];
+	static char	line[256];
+	struct mem_cmd	c;
+	char		*nl;
 
 	printf("paused\n");
 	fflush(stdout);
-	while (fgets(line, sizeof line, stdin) != NULL)
-		if (strchr(line, '\n') != NULL)
-			break;
+	if (fgets(line, sizeof line, stdin) == NULL)
+		return;
+	if ((nl = strchr(line, '\n')) != NULL)
+		*nl = '\0';
+	if (line[0] == '\0')
+		return;
+	/* a command given at the pause runs now (tests choose pages late) */
+	parse_cmd(&c, line);
+	if (c.op == OP_MAP || c.op == OP_FILE || c.op == OP_UNMAP ||
+	    c.op == OP_PAUSE)
+		usage_error("%s: not allowed at a pause", line);
+	run_cmd(&c);
 }
 
 static void
