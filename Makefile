@@ -20,6 +20,7 @@ LIBDIR	?= lib
 DIR_SRCS  = agesampler/ages.c directories/uid.c directories/pfd.c directories/gcd.c \
 	    directories/pod.c directories/epoch.c
 UTIL_SRCS = gms/log.c gms/xmalloc.c gms/proto.c gms/ctlmsg.c gms/net.c \
+	    gms/cli.c \
 	    gms/region.c gms/tracefile.c
 GMSD_SRCS = gms/gmsd.c gms/node.c gms/member.c gms/pages.c \
 	    gms/ctl.c gms/pager.c gms/store.c gms/replace.c gms/trace.c \

@@ -23,6 +23,7 @@
 
 #include <sodium.h>
 
+#include "gms/cli.h"
 #include "gms/ctlmsg.h"
 #include "gms/log.h"
 #include "gms/node.h"
@@ -67,7 +68,8 @@ usage(void)
 "  --master HOST:PORT  join the cluster whose master is there; without\n"
 "                      it this node starts a cluster and is its master\n"
 "  --mem SIZE          memory this node holds for the cluster, e.g. 64M\n"
-"  --dir DIR           control socket and state (default /tmp/gmsd-PORT)\n"
+"  --dir DIR           control socket and the backing store's files\n"
+"                      (default /tmp/gmsd-PORT)\n"
 "  --key-file FILE     the cluster's secret (or set GMS_KEY)\n"
 "  --cluster ID        cluster id, a number (default 1)\n"
 "  --page-size BYTES   page size: 4096 (default) or 8192 as in the paper;\n"
@@ -125,22 +127,6 @@ parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int
-parse_u32(const char *s, uint32_t *out)
-{
-	char			*end;
-	unsigned long long	 v;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 static void
 parse_opts(int argc, char **argv, struct gmsd_opts *o)
 {
@@ -195,11 +181,11 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 			o->key_file = optarg;
 			break;
 		case 'c':
-			if (parse_u32(optarg, &o->cluster) == -1)
+			if (cli_parse_u32(optarg, &o->cluster) == -1)
 				fatalx("--cluster %s: not a number", optarg);
 			break;
 		case 'p':
-			if (parse_u32(optarg, &o->page_size) == -1 ||
+			if (cli_parse_u32(optarg, &o->page_size) == -1 ||
 			    o->page_size < PROTO_PAGE_MIN ||
 			    o->page_size > PROTO_PAGE_MAX ||
 			    (o->page_size & (o->page_size - 1)) != 0)
@@ -208,7 +194,7 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 				    PROTO_PAGE_MIN, PROTO_PAGE_MAX);
 			break;
 		case 'b':
-			if (parse_u32(optarg, &o->heartbeat_ms) == -1 ||
+			if (cli_parse_u32(optarg, &o->heartbeat_ms) == -1 ||
 			    o->heartbeat_ms < 10 || o->heartbeat_ms > 60000)
 				fatalx("--heartbeat %s: milliseconds from 10 "
 				    "to 60000", optarg);
@@ -219,13 +205,13 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 				    "nvme", optarg);
 			break;
 		case 'S':
-			if (parse_u32(optarg, &o->sample_ms) == -1 ||
+			if (cli_parse_u32(optarg, &o->sample_ms) == -1 ||
 			    (o->sample_ms != 0 && o->sample_ms < 10))
 				fatalx("--sample-ms %s: 0 (off) or at least 10 "
 				    "milliseconds", optarg);
 			break;
 		case 'H':
-			if (parse_u32(optarg, &o->sample_pct) == -1 ||
+			if (cli_parse_u32(optarg, &o->sample_pct) == -1 ||
 			    o->sample_pct < 1 || o->sample_pct > 100)
 				fatalx("--sample-share %s: a percentage from 1 "
 				    "to 100", optarg);
@@ -262,39 +248,6 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 	}
 }
 
-/* The cluster secret: --key-file, else $GMS_KEY. */
-static void
-load_key(const struct gmsd_opts *o, struct proto_key *key)
-{
-	char	 buf[1024];
-	FILE	*f;
-	size_t	 len;
-	const char *env = getenv("GMS_KEY");
-
-	if (o->key_file != NULL) {
-		if ((f = fopen(o->key_file, "r")) == NULL)
-			fatal("cannot read the key file %s", o->key_file);
-		len = fread(buf, 1, sizeof buf - 1, f);
-		fclose(f);
-		buf[len] = '\0';
-		while (len > 0 && isspace((unsigned char)buf[len - 1]))
-			buf[--len] = '\0';
-		if (len < 8)
-			fatalx("the key file %s holds %zu characters; a cluster "
-			    "key needs at least 8", o->key_file, len);
-		proto_key_derive(key, buf);
-		sodium_memzero(buf, sizeof buf);
-		return;
-	}
-	if (env == NULL)
-		fatalx("no cluster key: give --key-file FILE or set GMS_KEY "
-		    "(the same secret on every node)");
-	if (strlen(env) < 8)
-		fatalx("GMS_KEY holds %zu characters; a cluster key needs "
-		    "at least 8", strlen(env));
-	proto_key_derive(key, env);
-}
-
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -329,7 +282,9 @@ setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 
 	if (sodium_init() < 0)
 		fatalx("libsodium failed to initialise");
-	load_key(o, &n->key);
+	if (cli_load_key(o->key_file, &n->key) == NULL)
+		fatalx("no cluster key: give --key-file FILE or set GMS_KEY "
+		    "(the same secret on every node)");
 	n->cluster = o->cluster;
 	n->page_size = o->page_size;
 	n->heartbeat_ms = o->heartbeat_ms;

@@ -36,6 +36,7 @@
 #include <sodium.h>
 #include <uthash.h>
 
+#include "gms/cli.h"
 #include "gms/log.h"
 #include "gms/proto.h"
 #include "gms/tracefile.h"
@@ -102,56 +103,6 @@ usage(void)
 }
 
 static int
-gt_parse_u32(const char *s, uint32_t *out)
-{
-	char			*end;
-	unsigned long long	 v;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-/* The cluster key as gmsd takes it: --key-file, else $GMS_KEY. */
-static void
-gt_load_key(struct gt *g, const char *key_file)
-{
-	char		 buf[1024];
-	const char	*env = getenv("GMS_KEY");
-	FILE		*f;
-	size_t		 len;
-
-	if (key_file != NULL) {
-		if ((f = fopen(key_file, "r")) == NULL)
-			fatal("cannot read the key file %s", key_file);
-		len = fread(buf, 1, sizeof buf - 1, f);
-		fclose(f);
-		buf[len] = '\0';
-		while (len > 0 && isspace((unsigned char)buf[len - 1]))
-			buf[--len] = '\0';
-		if (len < 8)
-			fatalx("the key file %s holds %zu characters; a cluster "
-			    "key needs at least 8", key_file, len);
-		proto_key_derive(&g->key, buf);
-		sodium_memzero(buf, sizeof buf);
-		g->have_key = 1;
-		g->key_from = "--key-file";
-	} else if (env != NULL && *env != '\0') {
-		if (strlen(env) < 8)
-			fatalx("GMS_KEY holds %zu characters; a cluster key "
-			    "needs at least 8", strlen(env));
-		proto_key_derive(&g->key, env);
-		g->have_key = 1;
-		g->key_from = "GMS_KEY";
-	}
-}
-
-static int
 gt_parse_opts(struct gt *g, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -176,12 +127,12 @@ gt_parse_opts(struct gt *g, int argc, char **argv)
 			key_file = optarg;
 			break;
 		case 'c':
-			if (gt_parse_u32(optarg, &g->cluster) == -1)
+			if (cli_parse_u32(optarg, &g->cluster) == -1)
 				fatalx("--cluster %s: not a number", optarg);
 			g->cluster_set = 1;
 			break;
 		case 'p':
-			if (gt_parse_u32(optarg, &ps) == -1 ||
+			if (cli_parse_u32(optarg, &ps) == -1 ||
 			    ps < PROTO_PAGE_MIN || ps > PROTO_PAGE_MAX ||
 			    (ps & (ps - 1)) != 0)
 				fatalx("--page-size %s: must be a power of two "
@@ -190,7 +141,7 @@ gt_parse_opts(struct gt *g, int argc, char **argv)
 			g->page_size = ps;
 			break;
 		case 'w':
-			if (gt_parse_u32(optarg, &ms) == -1 || ms > 600000)
+			if (cli_parse_u32(optarg, &ms) == -1 || ms > 600000)
 				fatalx("--dedup-ms %s: milliseconds from 0 to "
 				    "600000", optarg);
 			break;
@@ -218,7 +169,8 @@ gt_parse_opts(struct gt *g, int argc, char **argv)
 		fatalx("%d files: gmstrace reads at most %d at once",
 		    argc - optind, GT_MAXFILES);
 	g->window_ns = (int64_t)ms * 1000000;
-	gt_load_key(g, key_file);
+	if ((g->key_from = cli_load_key(key_file, &g->key)) != NULL)
+		g->have_key = 1;
 	return optind;
 }
 

@@ -73,7 +73,8 @@ struct net {
 	struct net_reply	*replies;
 	struct net_reply	*rhead, *rtail;
 	size_t			 rbytes;
-	uint8_t			*buf;
+	uint8_t			*buf;		/* the datagram being received */
+	uint8_t			*obuf;		/* a reply or forward going out */
 	struct net_stats	 st;
 	struct sockaddr_in	 local;		/* our address, for traces */
 	net_trace_fn		*trace;
@@ -315,6 +316,7 @@ net_open(struct event_base *base, const struct net_cfg *cfg,
 	n->recv = recv_fn;
 	n->arg = arg;
 	n->buf = xmalloc(PROTO_MAXDGRAM);
+	n->obuf = xmalloc(PROTO_MAXDGRAM);
 	if (getrandom(&n->next_reqid, sizeof n->next_reqid, 0) !=
 	    sizeof n->next_reqid)
 		fatal("getrandom");
@@ -345,6 +347,7 @@ net_close(struct net *n)
 	event_free(n->ev);
 	close(n->fd);
 	free(n->buf);
+	free(n->obuf);
 	free(n);
 }
 
@@ -454,23 +457,25 @@ net_reply(struct net *n, const struct sockaddr_in *to, uint32_t origin,
 {
 	size_t	len;
 
+	/*
+	 * Not into n->buf: a handler replies while the message it decoded
+	 * (a page's bytes among them) still points into the received datagram.
+	 */
 	reply->reqid = reqid;
 	reply->flags |= PROTO_FREPLY;
-	len = net_encode(n, reply, n->buf);
-	net_keep_reply(n, origin, reqid, to, n->buf, len);
-	net_xmit(n, to, n->buf, len);
+	len = net_encode(n, reply, n->obuf);
+	net_keep_reply(n, origin, reqid, to, n->obuf, len);
+	net_xmit(n, to, n->obuf, len);
 	return 0;
 }
 
 int
 net_send(struct net *n, const struct sockaddr_in *to, struct msg *m)
 {
-	uint8_t	*buf = xmalloc(PROTO_MAXDGRAM);
-	size_t	 len;
+	size_t	len;
 
-	len = net_encode(n, m, buf);
-	net_xmit(n, to, buf, len);
-	free(buf);
+	len = net_encode(n, m, n->obuf);
+	net_xmit(n, to, n->obuf, len);
 	return 0;
 }
 
