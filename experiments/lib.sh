@@ -189,40 +189,95 @@ xp_profile_page() {
 }
 
 # xp_workload NODE WL MB SEED OPS: run workload WL with MB megabytes of
-# data in NODE's GMS memory and OPS operations; prints its run time in
-# seconds (the workload's own elapsed_s).  bin/wl-WL when it exists; else
-# a gmsmem stand-in: "uniform" (random accesses, 10 % writes, by one
-# thread) or "seq" (sequential passes over the data).  Exits on a wrong
-# page or a failed workload.
+# data in NODE's GMS memory and OPS operations; prints the seconds of its
+# run phase (after its data is built).  bin/wl-WL when it exists (its
+# run_s); else a gmsmem stand-in that writes its data, pauses, and is
+# timed from the pause on: "uniform" (random accesses by one thread, 10 %
+# writes, every page read verified) or "seq" (sequential passes over the
+# data, verified).  Exits on a wrong page or a failed workload.
 xp_workload() {
-	local node=$1 wl=$2 mb=$3 seed=$4 ops=$5 out pages page t0 t1 passes
+	local node=$1 wl=$2 mb=$3 seed=$4 ops=$5 out pages page passes line
+	local t0 t1 rc
 	if [ -x "$XP_BIN/wl-$wl" ]; then
 		out=$(xc_exec "$node" "$XP_BIN/wl-$wl" --size "$mb" \
 		    --seed "$seed" --dir "$(xc_dir "$node")" --ops "$ops" \
 		    --json) ||
 		    xp_die "workload wl-$wl failed on $node: $out"
-		echo "$out" | tail -1 | jq -r .elapsed_s
+		echo "$out" | tail -1 | jq -r '.run_s // .elapsed_s'
 		return
 	fi
 	page=$(xc_ctl "$node" status --json | jq .page_size)
 	pages=$((mb * 1048576 / page))
-	t0=$(date +%s.%N)
+	set -- --dir "$(xc_dir "$node")" --seed "$seed" "map:$pages" \
+	    "write:0-$((pages - 1))" pause
 	case $wl in
-	uniform) out=$(xc_exec "$node" "$XP_GMSMEM" --dir "$(xc_dir "$node")" \
-	    --seed "$seed" "map:$pages" "write:0-$((pages - 1))" \
-	    "hammer:1:0:$ops:10" check 2>&1) ;;
+	uniform) set -- "$@" "hammer:1:0:$ops:10" check ;;
 	seq)	passes=$(( (ops + pages - 1) / pages ))
-		set -- "map:$pages" "write:0-$((pages - 1))"
 		while [ "$passes" -gt 0 ]; do
 			set -- "$@" "read:0-$((pages - 1))"
 			passes=$((passes - 1))
-		done
-		out=$(xc_exec "$node" "$XP_GMSMEM" --dir "$(xc_dir "$node")" \
-		    --seed "$seed" "$@" 2>&1) ;;
+		done ;;
 	*) xp_die "no workload $wl (bin/wl-$wl is not built)" ;;
-	esac || xp_die "workload $wl failed on $node: $(echo "$out" | tail -3)"
+	esac
+	coproc XP_WL { xc_exec "$node" "$XP_GMSMEM" "$@" 2>&1; }
+	while IFS= read -r -t 600 line <&"${XP_WL[0]}"; do
+		[ "$line" = paused ] && break
+		out="$out$line"$'\n'
+	done
+	[ "$line" = paused ] ||
+	    xp_die "workload $wl did not build its data on $node: $out"
+	t0=$(date +%s.%N)
+	echo >&"${XP_WL[1]}"
+	out=$(timeout 900 cat <&"${XP_WL[0]}")
+	wait "$XP_WL_PID"
+	rc=$?
 	t1=$(date +%s.%N)
+	[ $rc = 0 ] ||
+	    xp_die "workload $wl failed on $node (exit $rc): $(echo "$out" |
+	    tail -3)"
 	echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }'
+}
+
+# Programs started in the background that build their data and wait at
+# a pause, released together (gmsmem "pause"):
+#   xp_bg_start ID NODE GMSMEM-CMD...   start; returns once it is paused
+#   xp_bg_release ID                    let it run on
+#   xp_bg_wait ID                       wait for its end; fails if it failed
+xp_bg_start() {
+	local id=$1 node=$2 i
+	shift 2
+	mkfifo "$CL_TMP/bg-$id.in" || return 1
+	exec {i}<>"$CL_TMP/bg-$id.in"
+	eval "XP_BG_FD_$id=$i"
+	xc_exec "$node" "$XP_GMSMEM" --dir "$(xc_dir "$node")" "$@" \
+	    <"$CL_TMP/bg-$id.in" >"$CL_TMP/bg-$id.out" 2>&1 &
+	eval "XP_BG_PID_$id=$!"
+	for i in $(seq 1 6000); do	# 600 s
+		grep -q '^paused$' "$CL_TMP/bg-$id.out" 2>/dev/null && return 0
+		kill -0 $! 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "program $id on $node did not reach its pause:" >&2
+	tail -3 "$CL_TMP/bg-$id.out" >&2
+	return 1
+}
+
+xp_bg_release() {
+	local fd
+	eval "fd=\$XP_BG_FD_$1"
+	echo >&"$fd"
+}
+
+xp_bg_wait() {
+	local pid fd rc
+	eval "pid=\$XP_BG_PID_$1 fd=\$XP_BG_FD_$1"
+	wait "$pid"
+	rc=$?
+	exec {fd}>&-
+	rm -f "$CL_TMP/bg-$1.in"
+	[ $rc = 0 ] || { echo "program $1 failed (exit $rc):" >&2
+		tail -3 "$CL_TMP/bg-$1.out" >&2; }
+	return $rc
 }
 
 # The workloads to run: the real ones where they are built, else the
