@@ -23,7 +23,7 @@
 # A hosts file has one line per host: "HOST [gmsd args]" (# comments).
 # Nodes go to hosts in the order they are started, one node per line; HOST
 # is the ssh destination and the address gmsd listens on (port 7070 + the
-# line's index unless the line gives --listen).  Every host needs this
+# line's index unless the line gives --listen, which may give port 0).  Every host needs this
 # checkout built at the same path (or XC_REMOTE_ROOT) and the cluster key
 # is sent over ssh's stdin into a key file, never on a command line.
 # XC_SSH (default "ssh -o BatchMode=yes") is the command that reaches a host.
@@ -295,7 +295,7 @@ xp_workloads() {
 . "$XP_ROOT/experiments/cluster.sh"
 
 XC_LIVE=""		# nodes of the current configuration
-XC_NS=""		# namespaces we created
+XC_NS=""		# set once we create namespaces (gx$XC_TAG-*)
 XC_IDX=0		# nodes started so far (netns address, hosts line)
 XC_REMOTE=""		# host:pid:dir of nodes started over ssh
 XC_SSH=${XC_SSH:-"ssh -o BatchMode=yes -o ConnectTimeout=10"}
@@ -306,13 +306,16 @@ xc_cleanup() {
 	set +e
 	for r in $XC_REMOTE; do
 		IFS=: read -r host pid dir <<<"$r"
-		$XC_SSH "$host" "kill -9 $pid; rm -rf $dir" </dev/null \
+		$XC_SSH "$host" "kill -9 $pid; rm -rf $dir $dir.log" </dev/null \
 		    >/dev/null 2>&1
 	done
 	cluster_cleanup
-	for ns in $XC_NS; do
-		ip netns del "$ns" 2>/dev/null
-	done
+	if [ -n "$XC_NS" ]; then	# the hub and every host's namespace
+		for ns in $(ip netns list | awk '{ print $1 }' |
+		    grep "^gx$XC_TAG-"); do
+			ip netns del "$ns" 2>/dev/null
+		done
+	fi
 }
 
 xc_init() {
@@ -344,7 +347,6 @@ xc_netns_host() {
 	local i=$1 ns=gx$XC_TAG-h$1
 	if ! ip netns list | grep -qw "$ns"; then
 		ip netns add "$ns" || return 1
-		XC_NS="$XC_NS $ns"
 		ip link add "gx$XC_TAG-$i" netns "$ns" type veth \
 		    peer name "p$i" netns "$XC_HUB" || return 1
 		ip -n "$ns" link set lo up
@@ -407,17 +409,20 @@ xc_start() {
 		port=$((7070 + XC_IDX))
 		case " $hargs " in *" --listen "*) ;;
 		*) hargs="--listen $host:$port $hargs" ;; esac
-		[ -n "$XC_LIVE" ] || CL_MASTER="$(echo "$hargs" |
-		    sed 's/.*--listen \([^ ]*\).*/\1/')"
 		# shellcheck disable=SC2086
 		out=$($XC_SSH "$host" "d=$(xc_dir "$name"); mkdir -p \$d &&
 		    cat >\$d/key && chmod 600 \$d/key &&
 		    cd '$XC_REMOTE_ROOT' && { nohup bin/gmsd --dir \$d \
 		    --key-file \$d/key $hargs $* >\$d.log 2>&1 </dev/null &
 		    echo \$!; }; for i in \$(seq 1 500); do
-		    [ -s \$d/port ] && exit 0; sleep 0.02; done;
-		    cat \$d.log >&2; exit 1" <"$CL_TMP/key") ||
+		    [ -s \$d/port ] && { cat \$d/port; exit 0; }; sleep 0.02;
+		    done; cat \$d.log >&2; exit 1" <"$CL_TMP/key") ||
 		    xp_die "gmsd $name did not start on $host"
+		# the port it listens on (the line may say port 0)
+		[ -n "$XC_LIVE" ] || CL_MASTER="$(echo "$hargs" |
+		    sed 's/.*--listen \([^ :]*\):.*/\1/'):$(echo $out |
+		    awk '{ print $2 }')"
+		out=$(echo $out | awk '{ print $1 }')
 		XC_REMOTE="$XC_REMOTE $host:$out:$(xc_dir "$name")"
 		echo "$host" >"$CL_TMP/$name.host"
 		echo "$out" >"$CL_TMP/$name.rpid" ;;
@@ -426,10 +431,13 @@ xc_start() {
 }
 
 xc_exec() {
-	local name=$1 q
+	local name=$1 q a
 	shift
 	if [ "$XC_MODE" = hosts ]; then
-		q=$(printf '%q ' "$@")
+		q=""
+		for a in "$@"; do	# this checkout's paths, as on the host
+			q="$q $(printf '%q' "${a/#$XP_ROOT/$XC_REMOTE_ROOT}")"
+		done
 		$XC_SSH "$(cat "$CL_TMP/$name.host")" "$q" </dev/null
 	else
 		"$@"
