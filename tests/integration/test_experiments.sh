@@ -88,7 +88,7 @@ check run_list bash -c "'$ROOT/experiments/run' list | grep -q '^latency .*(a)' 
 
 # (a) latency: 7 operations under 2 profiles; medians > 0; from disk,
 # random, slower than sequential under the 1995 disk model (3.6 vs 14.3 ms)
-if run_fig latency; then
+if XP_LAT_FAULTS=100 run_fig latency; then
 	check latency_outputs outputs latency \
 	    profile,operation,median_us,p99_us,count,paper_us 14
 	check latency_values bash -c "$(declare -f col all_in is_num); R=$R
@@ -105,7 +105,7 @@ if run_fig latency; then
 fi
 
 # (b) speedup, cut to two idle points and fewer operations
-if XP_SPEEDUP_IDLE="0 2" XP_SPEEDUP_OPS=150 run_fig speedup; then
+if XP_SPEEDUP_IDLE="0 2" XP_SPEEDUP_OPS=100 run_fig speedup; then
 	check speedup_outputs outputs speedup \
 	    profile,workload,idle_mb,data_mb,mem_mb,ops,local_s,gms_s,speedup 8
 	check speedup_values bash -c "$(declare -f col all_in is_num); R=$R
@@ -131,7 +131,7 @@ if XP_IDLE_K=2 run_fig idleload; then
 fi
 
 # (f) churnidle: three runs; the idle role moved; pages moved
-if XP_CHURN_OPS=500 run_fig churnidle; then
+if XP_CHURN_OPS=300 run_fig churnidle; then
 	check churnidle_outputs outputs churnidle \
 	    run,seconds,speedup,mb_moved,idle_changes 3
 	check churnidle_values bash -c "$(declare -f col all_in is_num); R=$R
