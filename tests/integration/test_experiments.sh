@@ -71,16 +71,16 @@ outputs() {
 }
 # run_fig NAME ARGS...: experiments/run NAME --quick ARGS; progress lines
 run_fig() {
-	local name=$1
+	local name=$1 label=${XP_LABEL:-$1}
 	shift
 	if ! "$ROOT/experiments/run" "$name" --quick "$@" >"$T/$name.out" \
 	    2>"$T/$name.err"; then
-		fail "${name}_runs" "$(tail -5 "$T/$name.err")"
+		fail "${label}_runs" "$(tail -5 "$T/$name.err")"
 		return 1
 	fi
 	grep -q "^\[$name\] 1/[0-9]* " "$T/$name.err" ||
-	    { fail "${name}_progress" "no progress line"; return 1; }
-	pass "${name}_runs"
+	    { fail "${label}_progress" "no progress line"; return 1; }
+	pass "${label}_runs"
 }
 
 check run_list bash -c "'$ROOT/experiments/run' list | grep -q '^latency .*(a)' &&
@@ -172,7 +172,7 @@ if ! ip netns add "gxt$$" 2>/dev/null; then
 	skip netns_cluster "cannot create network namespaces here (not root?)"
 else
 	ip netns del "gxt$$"
-	if XP_IDLE_K=1 run_fig idleload --netns; then
+	if XP_LABEL=idleload_netns XP_IDLE_K=1 run_fig idleload --netns; then
 		if head -1 "$R/idleload.md" | grep -q 'cluster: netns' &&
 		    [ "$(col idleload transfers | head -1)" -gt 0 ] &&
 		    [ "$(ip netns list | grep -c '^gx')" = "$ns_before" ]; then
@@ -190,7 +190,8 @@ printf '# test hosts\n127.0.0.1 --listen 127.0.0.1:0\n127.0.0.1 --listen 127.0.0
 printf '#!/bin/bash\nshift\nexec bash -c "$*"\n' >"$T/fakessh"
 chmod +x "$T/fakessh"
 hosts_run() {	# NAME SSH
-	if XC_SSH=$2 XP_IDLE_K=1 run_fig idleload --hosts "$T/hosts"; then
+	if XP_LABEL=idleload_$1 XC_SSH=$2 XP_IDLE_K=1 run_fig idleload \
+	    --hosts "$T/hosts"; then
 		if head -1 "$R/idleload.md" | grep -q 'cluster: hosts' &&
 		    [ "$(col idleload transfers | head -1)" -gt 0 ] &&
 		    ! ls /tmp/gmsx-* >/dev/null 2>&1; then
