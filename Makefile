@@ -115,6 +115,17 @@ $(B)/bench/udp_rtt: experiments/bench/udp_rtt.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $<
 
+# Workloads (workloads/): programs that keep their data in GMS memory,
+# linked like any client: libgms alone, -pthread, and -lm for the Zipf sampler.
+WL_BINS	= \
+	  $(BIN)/wl-synth
+WL_OBJS	= $(WL_BINS:$(BIN)/wl-%=$(B)/workloads/%.o) $(B)/workloads/wl.o
+all: $(WL_BINS)
+.SECONDARY: $(WL_OBJS)
+$(BIN)/wl-%: $(B)/workloads/%.o $(B)/workloads/wl.o $(GMSLIB)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/workloads/wl.o $(GMSLIB) -pthread -lm
+
 deps:
 	@sh experiments/install-deps.sh
 
