@@ -117,7 +117,7 @@ $(B)/bench/udp_rtt: experiments/bench/udp_rtt.c
 
 # Workloads (workloads/): programs that keep their data in GMS memory,
 # linked like any client: libgms alone, -pthread, and -lm for the Zipf sampler.
-WL_BINS	= $(BIN)/wl-oo7 $(BIN)/wl-render $(BIN)/wl-web \
+WL_BINS	= $(BIN)/wl-oo7 $(BIN)/wl-render $(BIN)/wl-web $(BIN)/wl-compile \
 	  $(BIN)/wl-synth
 WL_OBJS	= $(WL_BINS:$(BIN)/wl-%=$(B)/workloads/%.o) $(B)/workloads/wl.o
 all: $(WL_BINS)
