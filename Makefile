@@ -125,6 +125,10 @@ all: $(WL_BINS)
 $(BIN)/wl-%: $(B)/workloads/%.o $(B)/workloads/wl.o $(GMSLIB)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $< $(B)/workloads/wl.o $(GMSLIB) -pthread -lm
+$(B)/tests/test_wl: tests/unit/test_wl.c $(B)/workloads/wl.o $(GMSLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(B)/workloads/wl.o \
+	    $(GMSLIB) -pthread -lm
 
 deps:
 	@sh experiments/install-deps.sh
