@@ -145,7 +145,7 @@ corrupt_run() {
 		    dd of="$f" bs=1 seek=$((pg * 4096 + 2048)) conv=notrunc \
 		    status=none
 	fi
-	echo >&7
+	( echo >&7 ) 2>/dev/null || true	# it may have ended already
 	exec 7>&-
 	wait $pid
 	rc=$?
@@ -163,6 +163,32 @@ corrupt_run() {
 for w in $WL; do
 	corrupt_run "$w"
 done
+
+# --- gmsd killed under a paused run: status 75 (GMS_EXIT_LOST), never a
+# page read back as zeros
+cluster_master d --mem 1M
+fifo=$CL_TMP/lost.fifo
+mkfifo "$fifo"
+"$BIN/wl-synth" --dir "$CL_TMP/d" --size 8 --quiet --json \
+    --pause-after-build <"$fifo" >"$CL_TMP/lost.out" 2>"$CL_TMP/lost.err" &
+pid=$!
+exec 7>"$fifo"
+for i in $(seq 1 600); do
+	grep -q '^paused$' "$CL_TMP/lost.out" 2>/dev/null && break
+	kill -0 $pid 2>/dev/null || break
+	sleep 0.1
+done
+cluster_kill d KILL
+( echo >&7 ) 2>/dev/null || true	# it may have ended already
+exec 7>&-
+wait $pid
+rc=$?
+if [ $rc = 75 ] && ! grep -q '^{' "$CL_TMP/lost.out"; then
+	pass gmsd_killed_status_75
+else
+	fail gmsd_killed_status_75 "rc $rc: $(cat "$CL_TMP/lost.out" \
+	    "$CL_TMP/lost.err")"
+fi
 
 # --- bad command lines: status 2 and one sentence on stderr
 for w in $WL; do
