@@ -115,6 +115,21 @@ $(B)/bench/udp_rtt: experiments/bench/udp_rtt.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $<
 
+# Workloads (workloads/): programs that keep their data in GMS memory,
+# linked like any client: libgms alone, -pthread, and -lm for the Zipf sampler.
+WL_BINS	= $(BIN)/wl-oo7 $(BIN)/wl-render $(BIN)/wl-web $(BIN)/wl-compile \
+	  $(BIN)/wl-synth
+WL_OBJS	= $(WL_BINS:$(BIN)/wl-%=$(B)/workloads/%.o) $(B)/workloads/wl.o
+all: $(WL_BINS)
+.SECONDARY: $(WL_OBJS)
+$(BIN)/wl-%: $(B)/workloads/%.o $(B)/workloads/wl.o $(GMSLIB)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/workloads/wl.o $(GMSLIB) -pthread -lm
+$(B)/tests/test_wl: tests/unit/test_wl.c $(B)/workloads/wl.o $(GMSLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(B)/workloads/wl.o \
+	    $(GMSLIB) -pthread -lm
+
 deps:
 	@sh experiments/install-deps.sh
 
