@@ -134,7 +134,7 @@ fi
 # (f) churnidle: three runs; the idle role moved; pages moved
 if XP_CHURN_OPS=300 run_fig churnidle; then
 	check churnidle_outputs outputs churnidle \
-	    run,seconds,speedup,mb_moved,idle_changes 3
+	    run,seconds,speedup,mb_moved,idle_changes,rounds 3
 	check churnidle_values bash -c "$(declare -f col all_in is_num); R=$R
 	    all_in churnidle seconds 0.001 600 && all_in churnidle speedup 0.01 1000 &&
 	    [ \"\$(col churnidle run | tr '\n' ' ')\" = 'local static churn ' ] &&
