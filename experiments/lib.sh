@@ -250,6 +250,7 @@ xp_workload() {
 # a pause, released together (gmsmem "pause"):
 #   xp_bg_start ID NODE GMSMEM-CMD...   start; returns once it is paused
 #   xp_bg_release ID                    let it run on
+#   xp_bg_pause ID N                    wait until it is at its Nth pause
 #   xp_bg_wait ID                       wait for its end; fails if it failed
 xp_bg_start() {
 	local id=$1 node=$2 i
@@ -267,6 +268,19 @@ xp_bg_start() {
 	done
 	echo "program $id on $node did not reach its pause:" >&2
 	tail -3 "$CL_TMP/bg-$id.out" >&2
+	return 1
+}
+
+# Wait until program ID has reached its Nth pause (600 s).
+xp_bg_pause() {
+	local id=$1 n=$2 pid i
+	eval "pid=\$XP_BG_PID_$id"
+	for i in $(seq 1 60000); do
+		[ "$(grep -c '^paused$' "$CL_TMP/bg-$id.out")" -ge "$n" ] &&
+		    return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.01
+	done
 	return 1
 }
 
