@@ -674,16 +674,20 @@ wl_zipf_next(const struct wl_zipf *z, struct wl_rng *r)
 uint64_t
 wl_scatter(uint64_t rank, uint64_t n)
 {
-	uint64_t	m = 0x9e3779b97f4a7c15ULL % n, a, b, t;
+	static uint64_t	last_n, last_m;	/* the multiplier of the last n */
+	uint64_t	m, a, b, t;
 
-	/* a multiplier coprime with n: a bijection of [0, n) */
-	for (;; m++) {
-		if (m == 0)
-			continue;
-		for (a = m, b = n; b != 0; t = a % b, a = b, b = t)
-			;
-		if (a == 1)
-			break;
+	if (n != last_n) {	/* a multiplier coprime with n: a bijection */
+		for (m = 0x9e3779b97f4a7c15ULL % n; ; m++) {
+			if (m == 0)
+				continue;
+			for (a = m, b = n; b != 0; t = a % b, a = b, b = t)
+				;
+			if (a == 1)
+				break;
+		}
+		last_n = n;
+		last_m = m;
 	}
-	return (uint64_t)(((unsigned __int128)rank * m) % n);
+	return (uint64_t)(((unsigned __int128)rank * last_m) % n);
 }

@@ -27,14 +27,12 @@ cluster_node q --mem 32M
 cluster_wait_members 3 10 || { fail join "no convergence"; t_finish; }
 
 # --- every workload on p (2 MB of memory) with 8 MB of data, then plain
-args_oo7="--passes 2 --ops 20000"
-args_render="--passes 2"
-args_web="--ops 20000"
-args_compile="--passes 2"
-args_synth="--pattern zipf --ops 8000 --write 0.5"
-declare -A SUM
+declare -A ARGS=([oo7]="--passes 2 --ops 20000" [render]="--passes 2"
+    [web]="--ops 20000" [compile]="--passes 2"
+    [synth]="--pattern zipf --ops 8000 --write 0.5")
+declare -A SUM REMOTE
 for w in $WL; do
-	eval "a=\$args_$w"
+	a=${ARGS[$w]}
 	c0=$(st p .counters.faults_cluster)
 	b0=$(st p .counters.bytes_recv)
 	# shellcheck disable=SC2086
@@ -55,7 +53,7 @@ for w in $WL; do
 	    "$(jf "$out" run_s) s, $(jf "$out" majflt) major faults;" \
 	    "$((c1 - c0)) faults served by other nodes, $((b1 - b0)) bytes" \
 	    "received)"
-	eval "remote_$w=$((c1 - c0))"
+	REMOTE[$w]=$((c1 - c0))
 	# shellcheck disable=SC2086
 	pout=$("$BIN/wl-$w" --plain --size "$MB" --seed 7 $a --json --quiet \
 	    2>"$CL_TMP/$w.perr")
@@ -71,13 +69,13 @@ for w in $WL; do
 done
 # The anonymous regions are 4x p's memory: their pages must have come back
 # from the other nodes' memory, not only from p's disk.
-# shellcheck disable=SC2154
-if [ "$remote_oo7" -gt 0 ] && [ "$remote_compile" -gt 0 ] &&
-    [ "$remote_synth" -gt 0 ]; then
+if [ "${REMOTE[oo7]}" -gt 0 ] && [ "${REMOTE[compile]}" -gt 0 ] &&
+    [ "${REMOTE[synth]}" -gt 0 ]; then
 	pass workloads_used_remote_memory
 else
 	fail workloads_used_remote_memory "faults served by other nodes:" \
-	    "oo7 $remote_oo7, compile $remote_compile, synth $remote_synth"
+	    "oo7 ${REMOTE[oo7]}, compile ${REMOTE[compile]}," \
+	    "synth ${REMOTE[synth]}"
 fi
 
 # Another seed gives another checksum (the checksum depends on the data).
@@ -115,12 +113,11 @@ fi
 cluster_master c --mem 256K
 cluster_wait_members 1 10 || true
 CMB=4
-pg_oo7=200 pg_compile=100 pg_synth=100 pg_render=300 pg_web=300
-what_oo7=database what_compile=files what_synth=region
-what_render=scene what_web=index
+declare -A PG=([oo7]=200 [compile]=100 [synth]=100 [render]=300 [web]=300)
+declare -A WHAT=([oo7]=database [compile]=files [synth]=region
+    [render]=scene [web]=index)
 corrupt_run() {
-	local w=$1 pg what fifo pid i f rc out fopt=""
-	eval "pg=\$pg_$w what=\$what_$w"
+	local w=$1 pg=${PG[$1]} what=${WHAT[$1]} fifo pid i f rc out fopt=""
 	case $w in render|web) fopt="--file $CL_TMP/$w.dat" ;; esac
 	fifo=$CL_TMP/$w.fifo
 	rm -f "$fifo" "$CL_TMP/c"/region-*.pages
@@ -173,7 +170,7 @@ mkfifo "$fifo"
     --pause-after-build <"$fifo" >"$CL_TMP/lost.out" 2>"$CL_TMP/lost.err" &
 pid=$!
 exec 7>"$fifo"
-for i in $(seq 1 600); do
+for _ in $(seq 1 600); do
 	grep -q '^paused$' "$CL_TMP/lost.out" 2>/dev/null && break
 	kill -0 $pid 2>/dev/null || break
 	sleep 0.1
