@@ -41,7 +41,8 @@ for w in $WL; do
 	rc=$?
 	c1=$(st p .counters.faults_cluster)
 	b1=$(st p .counters.bytes_recv)
-	if [ $rc = 0 ] && [ "$(jf "$out" verified)" = true ] &&
+	if [ $rc = 0 ] && [ "$(echo "$out" | wc -l)" = 1 ] &&
+	    [ "$(jf "$out" verified)" = true ] &&
 	    [ "$(jf "$out" corrupt_pages)" = 0 ] &&
 	    [ "$(jf "$out" ops)" -gt 0 ] && [ "$(jf "$out" mode)" = gms ]; then
 		pass "${w}_cluster_verified"
