@@ -204,6 +204,9 @@ wl_parse(struct wl *w, int argc, char **argv)
 			w->quiet = 1;
 		else if (IS("--pause-after-build") && eq == NULL)
 			w->pause = 1;
+		else if (a[0] != '-')
+			wl_die(w, WL_EXIT_USAGE, "unexpected argument \"%s\" "
+			    "(the size is given as --size MB).", a);
 		else
 			wl_die(w, WL_EXIT_USAGE, "unknown option \"%s\"; see "
 			    "wl-%s --help.", a, p->name);
