@@ -117,20 +117,25 @@ CMB=4
 declare -A PG=([oo7]=200 [compile]=100 [synth]=100 [render]=300 [web]=300)
 declare -A WHAT=([oo7]=database [compile]=files [synth]=region
     [render]=scene [web]=index)
+# corrupt_run NAME WORKLOAD "PAGES" PHASE [ARGS]: flip bytes in each of
+# PAGES while WORKLOAD is paused; it must exit 1, count exactly those pages
+# and name each of them, found in PHASE (run or verify).
 corrupt_run() {
-	local w=$1 pg=${PG[$1]} what=${WHAT[$1]} fifo pid i f rc out fopt=""
+	local name=$1 w=$2 pages=$3 phase=$4 what=${WHAT[$2]} fifo pid f rc
+	local out pg fopt="" named=1
+	shift 4
 	case $w in render|web) fopt="--file $CL_TMP/$w.dat" ;; esac
-	fifo=$CL_TMP/$w.fifo
-	rm -f "$fifo" "$CL_TMP/c"/region-*.pages
+	fifo=$CL_TMP/$name.fifo
+	rm -f "$CL_TMP/c"/region-*.pages
 	mkfifo "$fifo"
 	# shellcheck disable=SC2086
 	"$BIN/wl-$w" --dir "$CL_TMP/c" --size $CMB --seed 3 --quiet --json \
-	    --pause-after-build $fopt <"$fifo" \
-	    >"$CL_TMP/$w.cout" 2>"$CL_TMP/$w.cerr" &
+	    --pause-after-build $fopt "$@" <"$fifo" \
+	    >"$CL_TMP/$name.cout" 2>"$CL_TMP/$name.cerr" &
 	pid=$!
 	exec 7>"$fifo"
-	for i in $(seq 1 600); do	# up to 60 s on a loaded machine
-		grep -q '^paused$' "$CL_TMP/$w.cout" 2>/dev/null && break
+	for _ in $(seq 1 600); do	# up to 60 s on a loaded machine
+		grep -q '^paused$' "$CL_TMP/$name.cout" 2>/dev/null && break
 		kill -0 $pid 2>/dev/null || break
 		sleep 0.1
 	done
@@ -138,29 +143,38 @@ corrupt_run() {
 	render|web) f=$CL_TMP/$w.dat ;;
 	*) f=$(ls "$CL_TMP"/c/region-*.pages 2>/dev/null | head -1) ;;
 	esac
-	if [ -n "$f" ] && grep -q '^paused$' "$CL_TMP/$w.cout"; then
-		printf '\xa5\x5a\xa5\x5a\xa5\x5a\xa5\x5a\xa5\x5a\xa5\x5a' |
-		    dd of="$f" bs=1 seek=$((pg * 4096 + 2048)) conv=notrunc \
-		    status=none
+	if [ -n "$f" ] && grep -q '^paused$' "$CL_TMP/$name.cout"; then
+		for pg in $pages; do
+			printf '\xa5\x5a\xa5\x5a\xa5\x5a\xa5\x5a\xa5\x5a\xa5\x5a' |
+			    dd of="$f" bs=1 seek=$((pg * 4096 + 2048)) \
+			    conv=notrunc status=none
+		done
 	fi
 	( echo >&7 ) 2>/dev/null || true	# it may have ended already
 	exec 7>&-
 	wait $pid
 	rc=$?
-	out=$(grep '^{' "$CL_TMP/$w.cout")
+	out=$(grep '^{' "$CL_TMP/$name.cout")
+	for pg in $pages; do
+		grep -q "in the $phase phase: page $pg of the $what " \
+		    "$CL_TMP/$name.cerr" || named=0
+	done
 	if [ $rc = 1 ] && [ "$(jf "$out" verified)" = false ] &&
-	    [ "$(jf "$out" corrupt_pages)" -ge 1 ] &&
-	    grep -q "page $pg of the $what " "$CL_TMP/$w.cerr"; then
-		pass "${w}_corruption_found"
-		echo "  ($(head -1 "$CL_TMP/$w.cerr"))"
+	    [ "$(jf "$out" corrupt_pages)" = "$(echo $pages | wc -w)" ] &&
+	    [ $named = 1 ]; then
+		pass "$name"
+		echo "  ($(head -1 "$CL_TMP/$name.cerr"))"
 	else
-		fail "${w}_corruption_found" "rc $rc, file '$f', want page $pg:" \
-		    "$(cat "$CL_TMP/$w.cout" "$CL_TMP/$w.cerr")"
+		fail "$name" "rc $rc, file '$f', want pages $pages ($phase):" \
+		    "$(cat "$CL_TMP/$name.cout" "$CL_TMP/$name.cerr")"
 	fi
 }
 for w in $WL; do
-	corrupt_run "$w"
+	corrupt_run "${w}_corruption_found" "$w" "${PG[$w]}" run
 done
+# pages the run does not read: found by the verify phase, each counted
+corrupt_run synth_verify_counts_pages synth "100 200 300" verify \
+    --ops 1 --pattern seq --write 0
 
 # --- gmsd killed under a paused run: status 75 (GMS_EXIT_LOST), never a
 # page read back as zeros
