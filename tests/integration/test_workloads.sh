@@ -1,10 +1,11 @@
 #!/bin/bash
 # The workload programs (bin/wl-*): each runs on a 3-node cluster with its
 # data larger than its node's memory and verifies it; the same run on plain
-# memory gives the same checksum; data corrupted underneath a paused run (in
-# the backing store, or in the file a file-backed workload maps) is found and
-# the page named, exit status 1; bad command lines give status 2 and one
-# sentence.
+# memory gives the same checksum; render and web run on two nodes at once
+# over one shared file; data corrupted underneath a paused run (in the
+# backing store, or in the file a file-backed workload maps) is found and
+# the page named, exit status 1; gmsd killed under a run gives status 75;
+# bad command lines give status 2 and one sentence.
 #   WL_MB (default 8): data size of the cluster runs, in MB.
 . "$(dirname "$0")/lib.sh"
 cluster_init
