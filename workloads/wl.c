@@ -411,6 +411,8 @@ wl_finish(struct wl *w)
 	double		el, bs, rs, vs;
 	int		ok = w->corrupt == 0;
 
+	if (wl_gms != NULL)
+		gms_disconnect(wl_gms);
 	getrusage(RUSAGE_SELF, &ru);
 	vs = (double)(end - w->t_verify) / 1e9;
 	bs = (double)w->t_build / 1e9;
