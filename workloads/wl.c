@@ -440,6 +440,10 @@ wl_finish(struct wl *w)
 	if (!ok)
 		fprintf(stderr, "wl-%s: %" PRIu64 " corrupt pages\n",
 		    w->prog->name, w->corrupt);
+	if (!ok && (w->prog->opts & WL_OPT_FILE))
+		fprintf(stderr, "wl-%s: %s is kept as it is; delete it to "
+		    "have it made from the seed again\n", w->prog->name,
+		    wl_file_path(w));
 	fflush(stdout);
 	exit(ok ? WL_EXIT_OK : WL_EXIT_CORRUPT);
 }
