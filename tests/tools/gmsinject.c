@@ -11,10 +11,12 @@
  *   stranger    a GETPAGE with a valid MAC from sender 999, not a member
  *   truncated   a valid PUTPAGE cut short by 100 bytes
  *   oversized   a valid GETPAGE with 8 bytes appended (MAC recomputed)
- * SECRET defaults to $GMS_KEY, CLUSTER to 1.  Page size 4096.
+ * SECRET defaults to $GMS_KEY, CLUSTER to 1.  Page size 4096.  Each is
+ * stamped with the current time, so the replay check lets it through.
  */
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,7 @@ main(int argc, char **argv)
 	size_t			len;
 	char			err[256];
 	int			fd;
+	struct timeval		tv;
 
 	log_init("gmsinject", LOG_INFO);
 	if (argc < 3 || argc > 5)
@@ -60,6 +63,8 @@ main(int argc, char **argv)
 	m.cluster = cluster;
 	m.sender = 2;
 	m.reqid = 12345;
+	gettimeofday(&tv, NULL);
+	m.stamp = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
 	m.u.getpage.uid.node = 2;
 	m.u.getpage.uid.space = 1;
 	m.u.getpage.requester = 2;
