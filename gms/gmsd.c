@@ -155,7 +155,7 @@ parse_net_opt(struct gmsd_opts *o, int ch, const char *arg)
 			    "%u Mb/s)", arg, LINK_LAT_US_MAX, LINK_MBIT_MAX);
 			exit(2);
 		}
-		o->link_name = arg;
+		o->link_name = o->link == &o->link_custom ? arg : o->link->name;
 		return;
 	}
 	if (net_inject_parse(arg, &o->inj, err, sizeof err) == -1) {

@@ -11,8 +11,10 @@
  *
  * A sender that restarts stamps from the same clock, so its new life
  * continues above its old one; the stale rule needs the nodes' clocks to
- * agree within max_age (NTP does).  Reordering up to REPLAY_WINDOW
- * datagrams is accepted.
+ * agree within max_age (NTP does).  A node id taken over by a node on
+ * another machine whose clock is behind is not heard until its clock has
+ * passed the old holder's last stamp (at most the clocks' skew).
+ * Reordering up to REPLAY_WINDOW datagrams is accepted.
  *
  * Pure: no clock of its own (now is passed in), no I/O.
  */
