@@ -393,12 +393,34 @@ net_pend_free(struct net *n, struct net_pend *p)
 	free(p);
 }
 
+/*
+ * Arm a request's timeout: rto_ms from when it reaches its receiver, so a
+ * datagram waiting in the link model's queue (a burst on a slow modelled
+ * link) is not sent again for the model's own delay.
+ */
+static void
+net_pend_arm(struct net *n, struct net_pend *p)
+{
+	struct timeval	tv;
+	uint64_t	now, wait_ns = 0, ms;
+
+	if (n->link != NULL) {
+		now = net_mono_ns();
+		if (n->link_free_ns > now)
+			wait_ns = n->link_free_ns - now;
+		wait_ns += n->link->lat_us * 1000;
+	}
+	ms = (uint64_t)p->rto_ms + (wait_ns + 999999) / 1000000;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(p->timer, &tv);
+}
+
 static void
 net_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct net_pend	*p = arg;
 	struct net	*n = p->net;
-	struct timeval	 tv;
 	net_done_fn	*done;
 	void		*darg;
 
@@ -417,9 +439,7 @@ net_timeout(evutil_socket_t fd, short what, void *arg)
 	net_restamp(n, p->dgram, p->len);
 	net_xmit(n, &p->to, p->dgram, p->len);
 	p->rto_ms *= 2;
-	tv.tv_sec = p->rto_ms / 1000;
-	tv.tv_usec = (p->rto_ms % 1000) * 1000;
-	evtimer_add(p->timer, &tv);
+	net_pend_arm(n, p);
 }
 
 static void
@@ -807,7 +827,6 @@ net_request(struct net *n, const struct sockaddr_in *to, struct msg *m,
     int tries, int rto_ms, net_done_fn *done, void *arg)
 {
 	struct net_pend	*p;
-	struct timeval	 tv;
 
 	p = xcalloc(1, sizeof *p);
 	m->reqid = ++n->next_reqid;
@@ -824,9 +843,7 @@ net_request(struct net *n, const struct sockaddr_in *to, struct msg *m,
 	p->timer = evtimer_new(n->base, net_timeout, p);
 	HASH_ADD(hh, n->pend, reqid, sizeof p->reqid, p);
 	net_xmit(n, to, p->dgram, p->len);
-	tv.tv_sec = p->rto_ms / 1000;
-	tv.tv_usec = (p->rto_ms % 1000) * 1000;
-	evtimer_add(p->timer, &tv);
+	net_pend_arm(n, p);
 	return p->reqid;
 }
 

@@ -109,7 +109,7 @@ if [ "$g" -ge $N ]; then
 	    'BEGIN { printf "%d", n * b * 8 / 10 / 1000 }')
 	echo "  $g pages handed off in $ms ms; at 10 Mb/s at least $min_ms ms"
 	if echo "$out" | grep -q "left the cluster" && [ $ms -ge $min_ms ] &&
-	    [ $ms -le $((min_ms * 3 + 5000)) ]; then
+	    [ $ms -le $((min_ms * 3 + 2000)) ]; then
 		pass burst_held_to_bandwidth
 	else
 		fail burst_held_to_bandwidth "$ms ms (min $min_ms): $out"
