@@ -36,9 +36,12 @@ replay_check(struct replay_win *w, uint64_t stamp, uint64_t now_us,
 	 */
 	if (w->n == REPLAY_WINDOW && stamp <= w->seen[w->min])
 		return stamp == w->seen[w->min] ? REPLAY_SEEN : REPLAY_OLD;
-	for (i = 0; i < w->n; i++)
-		if (w->seen[i] == stamp)
-			return REPLAY_SEEN;
+	if (w->n == 0 || stamp > w->hi)
+		w->hi = stamp;		/* in order: above all, nothing to look up */
+	else
+		for (i = 0; i < w->n; i++)
+			if (w->seen[i] == stamp)
+				return REPLAY_SEEN;
 	if (w->n < REPLAY_WINDOW) {
 		w->seen[w->n++] = stamp;
 		replay_find_min(w);

@@ -34,6 +34,7 @@ enum replay_verdict {
 
 struct replay_win {
 	uint64_t	seen[REPLAY_WINDOW];	/* highest stamps accepted */
+	uint64_t	hi;			/* the highest of them */
 	int		n;
 	int		min;			/* index of the lowest */
 };
