@@ -237,6 +237,16 @@ net_link_due(evutil_socket_t fd, short what, void *arg)
 		net_link_arm(n);
 }
 
+/* Our link serialises len bytes, after what it is busy with. */
+static void
+net_link_occupy(struct net *n, size_t len)
+{
+	uint64_t	now = net_mono_ns(), dep;
+
+	dep = now > n->link_free_ns ? now : n->link_free_ns;
+	n->link_free_ns = dep + link_tx_ns(len, n->link->mbit);
+}
+
 /*
  * The link model: the datagram waits for our link, holds it for its
  * serialisation time and leaves one latency later.  With a constant
@@ -247,15 +257,12 @@ net_link_send(struct net *n, const struct sockaddr_in *to, const uint8_t *d,
     size_t len)
 {
 	struct net_held	*h;
-	uint64_t	 now, dep;
 
 	if (n->link == NULL) {
 		net_wire(n, to, d, len);
 		return;
 	}
-	now = net_mono_ns();
-	dep = now > n->link_free_ns ? now : n->link_free_ns;
-	n->link_free_ns = dep + link_tx_ns(len, n->link->mbit);
+	net_link_occupy(n, len);
 	h = net_held_new(to, d, len);
 	h->due_ns = n->link_free_ns + n->link->lat_us * 1000;
 	n->st.link_held++;
@@ -313,6 +320,8 @@ net_xmit(struct net *n, const struct sockaddr_in *to, const uint8_t *d,
 	}
 	if (net_inj_draw(n) < n->inj.loss) {
 		n->st.inject_lost++;
+		if (n->link != NULL)
+			net_link_occupy(n, len);	/* lost on the way */
 		return;
 	}
 	dup = net_inj_draw(n) < n->inj.dup;
@@ -752,6 +761,8 @@ net_inject_parse(const char *spec, struct net_inject *inj, char *err,
 	double	*prob;
 
 	memset(inj, 0, sizeof *inj);
+	if (*spec == '\0')
+		goto bad;
 	if (strlen(spec) >= sizeof buf) {
 		snprintf(err, errlen, "'%s' is too long", spec);
 		return -1;
