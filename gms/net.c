@@ -625,6 +625,12 @@ net_open(struct event_base *base, const struct net_cfg *cfg,
 	n->next_reqid &= ~(uint64_t)0xffffffff; /* room to count up */
 	n->ev = event_new(base, fd, EV_READ | EV_PERSIST, net_readable, n);
 	event_add(n->ev, NULL);
+	/*
+	 * The link model's clock is a timerfd in the event loop, not an
+	 * evtimer: libevent's epoll backend rounds timeouts up to whole
+	 * milliseconds (short of EVENT_BASE_FLAG_PRECISE_TIMER), too coarse
+	 * for a 505 us latency, let alone 10 us.
+	 */
 	n->link_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
 	    TFD_CLOEXEC);
 	if (n->link_fd < 0)
