@@ -45,7 +45,9 @@ if $GMSMEM --dir "$CL_TMP/p" --seed 12 map:1500 write:0-1499:1 \
 else
 	fail lossy_rewritten_never_stale "$(tail -5 "$CL_TMP/rewrite.out")"
 fi
-echo "  (1500 pages written twice and read back in $((SECONDS - t0)) s)"
+echo "  (1500 pages written twice and read back in $((SECONDS - t0)) s;" \
+    "old copies refused: $(st p .counters.stale_served) fetched," \
+    "$(st p .counters.stale_puts) put)"
 
 # The injector and the transport did their parts on every node.
 for n in m p q; do
