@@ -4,8 +4,8 @@
  * applied to datagrams as they leave (see net.h).
  *
  * A datagram sent goes: stamp and MAC (net_encode, or net_restamp for one
- * sent again) -> fault injection (net_xmit) -> link model (net_link_send)
- * -> the wire (net_wire: trace, sendto).
+ * sent again) -> fault injection (net_xmit) -> trace and link model
+ * (net_link_send) -> the wire (net_wire: sendto).
  */
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -168,13 +168,11 @@ net_restamp(struct net *n, uint8_t *d, size_t len)
 	proto_restamp(d, len, &n->key, net_stamp(n));
 }
 
-/* Onto the wire, now. */
+/* Onto the wire, now (traced when it entered the link: net_link_send). */
 static void
 net_wire(struct net *n, const struct sockaddr_in *to, const uint8_t *d,
     size_t len)
 {
-	if (n->trace != NULL)
-		n->trace(n->trace_arg, NET_TRACE_SEND, &n->local, to, d, len);
 	if (sendto(n->fd, d, len, 0, (const struct sockaddr *)to,
 	    sizeof *to) < 0) {
 		n->st.send_errors++;
@@ -258,6 +256,13 @@ net_link_send(struct net *n, const struct sockaddr_in *to, const uint8_t *d,
 {
 	struct net_held	*h;
 
+	/*
+	 * Traced as it enters the link: a trace (and gmstrace's breakdown of
+	 * a getpage) counts the model's hold as time on the network, not as
+	 * time in the sender.
+	 */
+	if (n->trace != NULL)
+		n->trace(n->trace_arg, NET_TRACE_SEND, &n->local, to, d, len);
 	if (n->link == NULL) {
 		net_wire(n, to, d, len);
 		return;

@@ -40,8 +40,8 @@ GET_MODEL=$(awk -v a="$(tx_us 80 155)" -v b="$(tx_us $PAGE_DG 155)" \
     'BEGIN { printf "%.0f", 2 * 505 + a + b }')
 
 # Two clusters side by side: a+b with atm155, c+d with no model.
-cluster_master a --mem 8M --link atm155
-cluster_node b --mem 8M --link atm155
+cluster_master a --mem 8M --link atm155 --trace "$CL_TMP/a.pcap"
+cluster_node b --mem 8M --link atm155 --trace "$CL_TMP/b.pcap"
 A_MASTER=$CL_MASTER
 cluster_master c --mem 8M
 cluster_node d --mem 8M
@@ -78,6 +78,26 @@ then
 	pass getpage_slower_by_model
 else
 	fail getpage_slower_by_model "none $mn us, atm155 $ma us, model $GET_MODEL us"
+fi
+
+# The traces put the hold on the network, not in the sender: gmstrace's
+# getpage legs (request out, page back) hold the model's one-way costs,
+# the holder's own time does not.
+sleep 0.3	# the traces are flushed (TRACE_FLUSH_MS)
+"$CL_BIN/gmstrace" "$CL_TMP/a.pcap" "$CL_TMP/b.pcap" >"$CL_TMP/gt.out" 2>&1
+leg() { sed -n "s/^  $1  *[0-9]*  *\([0-9.]*\) .*/\1/p" "$CL_TMP/gt.out"; }
+out_us=$(leg "network out"); back_us=$(leg "network back")
+tgt_us=$(leg "target (holder)")
+echo "  traced legs: network out $out_us us, target $tgt_us us," \
+    "network back $back_us us (model 505, 0, $(awk -v t="$(tx_us $PAGE_DG 155)" \
+    'BEGIN { printf "%.0f", 505 + t }'))"
+if awk -v o="${out_us:-0}" -v b="${back_us:-0}" -v t="${tgt_us:-9999}" \
+    -v p="$(tx_us $PAGE_DG 155)" \
+    'BEGIN { exit !(o >= 505 && b >= 505 + p && t < 505) }'; then
+	pass trace_counts_hold_as_network
+else
+	fail trace_counts_hold_as_network "$(grep -A8 'getpage breakdown' \
+	    "$CL_TMP/gt.out")"
 fi
 
 # Bandwidth: f (10 Mb/s, no latency) holds N global pages of e's, then
