@@ -66,7 +66,9 @@ usage(void)
 "  --listen HOST:PORT  UDP address of this node (default %s;\n"
 "                      port 0 lets the kernel choose)\n"
 "  --master HOST:PORT  join the cluster whose master is there; without\n"
-"                      it this node starts a cluster and is its master\n"
+"                      it this node starts a cluster and is its master;\n"
+"                      HOST:PORT,HOST:PORT,... tries each (any member\n"
+"                      points to the master)\n"
 "  --mem SIZE          memory this node holds for the cluster, e.g. 64M\n"
 "  --dir DIR           control socket and the backing store's files\n"
 "                      (default /tmp/gmsd-PORT)\n"
@@ -318,7 +320,7 @@ setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 		fatalx("--listen %s: give the address other nodes reach this "
 		    "node at, not 0.0.0.0", o->listen);
 	if (o->master != NULL &&
-	    net_parse(o->master, &n->master, err, sizeof err) == -1)
+	    member_parse_seeds(n, o->master, err, sizeof err) == -1)
 		fatalx("--master: %s", err);
 	n->is_master = o->master == NULL;
 
