@@ -26,9 +26,9 @@
  * the default 500 ms heartbeat); every dead candidate before it adds D.
  *
  * Partitions.  A master may change the POD (admit, remove, mark leaving)
- * only while it has a quorum: it heard within D from a strict majority of
- * its POD's members, itself included, or from exactly half of them with
- * the lowest id among them.  Two disjoint sides cannot both hold one, so
+ * only while it has a quorum: it heard within D/2 from a strict majority
+ * of its POD's members, itself included, or from exactly half of them
+ * with the lowest id among them.  Two disjoint sides cannot both hold one, so
  * at most one side changes the membership; a master without one answers
  * JOIN and LEAVE with ST_NOQUORUM, removes nobody, keeps serving pages
  * with the POD it has, and probes its silent members with its POD.  Stale
@@ -112,7 +112,9 @@ member_dead_ms(const struct node *n)
 
 /*
  * Master: does it hear a quorum of its POD's members (see the top of the
- * file)?  The rule reads only the member table and the time given.
+ * file)?  Only beats of the last D/2 count: when a cut makes a member
+ * silent for D (and it is declared dead), every member beyond the cut has
+ * been silent for more than D - one heartbeat, so none of them counts.
  */
 static int
 member_has_quorum(const struct node *n, uint64_t now)
@@ -123,7 +125,7 @@ member_has_quorum(const struct node *n, uint64_t now)
 	for (i = 0; i < n->nmembers; i++) {
 		const struct node_member *nm = &n->members[i];
 		int ok = nm->pm.id == n->id || (nm->heard &&
-		    now - nm->last_beat_ms <= member_dead_ms(n));
+		    now - nm->last_beat_ms <= member_dead_ms(n) / 2);
 
 		alive += ok;
 		if (nm->pm.id < lowest) {
