@@ -857,10 +857,10 @@ member_take_over(struct node *n, uint64_t now)
 			net_addr(&n->master, nm->pm.addr, nm->pm.port);
 		if (nm->pm.id == old)
 			nm->last_beat_ms = now - member_dead_ms(n) - 1;
+		if (nm->pm.id >= n->next_id)	/* ids are never given twice */
+			n->next_id = nm->pm.id + 1;
 		pm[i] = nm->pm;
 	}
-	if (n->next_id <= n->id)
-		n->next_id = n->id + 1;
 	memcpy(buckets, pod_buckets(n->pod), POD_NBUCKETS);
 	member_install_pod(n, pod_version(n->pod) + NODE_TAKEOVER_VERSIONS,
 	    pm, n->nmembers, buckets);
@@ -1130,8 +1130,8 @@ member_leave(struct node *n, struct ctl_conn *c, uint32_t reqid)
 
 	if (n->is_master) {
 		ctl_replyf(c, CTL_LEAVE, reqid, CTL_ERR, "the master cannot "
-		    "leave: master failover is not implemented yet; stop the "
-		    "other nodes first, then the master");
+		    "leave gracefully: stop it instead, and the member next "
+		    "in line takes over as master");
 		return -1;
 	}
 	if (n->state != NS_MEMBER) {
