@@ -119,22 +119,18 @@ member_dead_ms(const struct node *n)
 static int
 member_has_quorum(const struct node *n, uint64_t now)
 {
-	uint32_t	lowest = UINT32_MAX;
-	int		i, alive = 0, low_alive = 0;
+	uint32_t	ids[POD_MAX_MEMBERS];
+	uint8_t		heard[POD_MAX_MEMBERS];
+	int		i;
 
 	for (i = 0; i < n->nmembers; i++) {
 		const struct node_member *nm = &n->members[i];
-		int ok = nm->pm.id == n->id || (nm->heard &&
-		    now - nm->last_beat_ms <= member_dead_ms(n) / 2);
 
-		alive += ok;
-		if (nm->pm.id < lowest) {
-			lowest = nm->pm.id;
-			low_alive = ok;
-		}
+		ids[i] = nm->pm.id;
+		heard[i] = nm->pm.id == n->id || (nm->heard &&
+		    now - nm->last_beat_ms <= member_dead_ms(n) / 2);
 	}
-	return alive * 2 > n->nmembers ||
-	    (alive * 2 == n->nmembers && low_alive);
+	return pod_quorum(ids, heard, n->nmembers);
 }
 
 /* Install a new POD, keeping the old one to see what changed. */
