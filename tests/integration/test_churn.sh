@@ -75,9 +75,8 @@ for s in 1 2; do
 done
 
 joins=0; leaves=0; kills=0; master_killed=0; next_name=5; events=""
-# the first three events are a join, a leave and a kill in a random order
-first=$((RANDOM % 6)); nev=0
-order=(012 021 102 120 201 210)
+# until one of each has happened, the events are joins, leaves and kills
+need="0 1 2"
 t_end=$(( $(now_ms) + SECS * 1000 ))
 t_master=$(( $(now_ms) + SECS * 1000 / 3 ))
 while [ $(now_ms) -lt $((t_end - 2000)) ]; do
@@ -95,8 +94,11 @@ while [ $(now_ms) -lt $((t_end - 2000)) ]; do
 	fi
 	live=$(nlive)
 	r=$((RANDOM % 3))
-	[ $nev -lt 3 ] && r=${order[$first]:$nev:1}
-	nev=$((nev + 1))
+	set -- $need
+	if [ $# -gt 0 ]; then
+		shift $((RANDOM % $#))
+		r=$1
+	fi
 	# keep 5 to 7 nodes: join when few, never go below 5
 	[ "$live" -le 5 ] && r=0
 	[ "$live" -ge 7 ] && [ $r = 0 ] && r=1
@@ -105,13 +107,15 @@ while [ $(now_ms) -lt $((t_end - 2000)) ]; do
 		name=j$next_name
 		next_name=$((next_name + 1))
 		cluster_start $name --master "$(live_list)" --mem 16M &&
-		    joins=$((joins + 1)) && events="$events join:$name"
+		    joins=$((joins + 1)) && events="$events join:$name" &&
+		    need=${need/0/}
 		;;
 	1)
 		name=$(pick_churn) || continue
 		if cluster_ctl "$name" leave >"$CL_TMP/leave.$name" 2>&1; then
 			leaves=$((leaves + 1))
 			events="$events leave:$name"
+			need=${need/1/}
 		else
 			events="$events leave-refused:$name"
 		fi
@@ -122,6 +126,7 @@ while [ $(now_ms) -lt $((t_end - 2000)) ]; do
 		cluster_kill "$name" KILL
 		kills=$((kills + 1))
 		events="$events kill:$name"
+		need=${need/2/}
 		;;
 	esac
 done
@@ -147,7 +152,8 @@ else
 	fail churn_programs_correct "exit statuses$rcs" \
 	    "$(cat "$CL_TMP"/prog*.out | tail -20)"
 fi
-[ $master_killed = 1 ] && [ $kills -ge 2 ] && [ $((joins + leaves)) -ge 1 ] &&
+[ $master_killed = 1 ] && [ $kills -ge 2 ] && [ $joins -ge 1 ] &&
+    [ $leaves -ge 1 ] &&
     pass churn_events_happened ||
     fail churn_events_happened "kills $kills joins $joins leaves $leaves"
 
