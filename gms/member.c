@@ -32,12 +32,13 @@
  * at most one side changes the membership; a master without one answers
  * JOIN and LEAVE with ST_NOQUORUM, removes nobody, keeps serving pages
  * with the POD it has, and probes its silent members with its POD.  Stale
- * masters are ignored through the term: a member refuses (ST_STALE) a POD
- * of a lower or equal term from a node that is not its master, and a
- * master refuses every POD.  A master without a quorum whose POD is
- * refused steps down and joins again (through its POD's members and the
- * --master list), so after a partition heals one master and one
- * membership remain.
+ * masters are ignored through the term: a member refuses (ST_STALE, with
+ * its own term) a POD from a node that is not its master unless the term
+ * is higher and its master is lost, and a master refuses every POD.  A
+ * master without a quorum steps down and joins again (through its POD's
+ * members and the --master list) when a member of a term at least its own
+ * refuses its POD, or any member does 2D after it took over; so after a
+ * partition heals one master and one membership remain.
  */
 #include <arpa/inet.h>
 #include <event2/event.h>
@@ -176,9 +177,12 @@ member_pod_acked(struct net *net, const struct msg *reply,
 	if (reply->type != MSG_ACK || reply->u.ack.status != ST_STALE ||
 	    !n->is_master || n->quorum)
 		return;
+	if (reply->u.ack.value < n->term &&
+	    node_now_ms() - n->master_since_ms <= 2 * member_dead_ms(n))
+		return;	/* it follows the old master until it finds it dead */
 	/* the other side of a healed partition follows another master */
-	log_warnx("%s refused our POD (its term %u, ours %u) and we have "
-	    "no quorum: stepping down", net_fmt(from, a, sizeof a),
+	log_warnx("%s follows another master (its term %u, ours %u) and "
+	    "we have no quorum: stepping down", net_fmt(from, a, sizeof a),
 	    reply->u.ack.value, n->term);
 	member_rejoin(n, "no longer the master");
 }
@@ -425,7 +429,10 @@ member_mirror(struct node *n, const struct msg_pod *p)
 		n->next_id = p->next_id;
 }
 
-/* The POD came from our master, or from a new one we may follow. */
+/*
+ * 1: the POD came from our master, or from a new one we follow; 0: not,
+ * and r is the refusal to send if its status is ST_STALE.
+ */
 static int
 member_pod_acceptable(struct node *n, const struct msg *m,
     const struct sockaddr_in *from, struct msg *r)
@@ -451,7 +458,11 @@ member_pod_acceptable(struct node *n, const struct msg *m,
 		return 0;
 	}
 	/* a higher term: follow it once our master is silent for D */
-	return n->master_lost ? 1 : -1;
+	if (n->master_lost)
+		return 1;
+	r->u.ack.status = ST_STALE;
+	r->u.ack.value = n->term;
+	return 0;
 }
 
 static void
@@ -468,7 +479,7 @@ member_on_pod(struct node *n, const struct msg *m,
 	if ((ok = member_pod_acceptable(n, m, from, &r)) <= 0) {
 		if (ok == 0 && r.u.ack.status == ST_STALE)
 			net_reply(n->net, from, m->sender, m->reqid, &r);
-		return;	/* -1: no answer yet; it is sent again */
+		return;
 	}
 	if (p->term > n->term || p->version > pod_version(n->pod)) {
 		if (p->term > n->term && n->master_id != m->sender)
@@ -840,6 +851,7 @@ member_take_over(struct node *n, uint64_t now)
 	    n->last_ack_ms), n->term + 1);
 	n->term++;
 	n->takeovers++;
+	n->master_since_ms = now;
 	n->is_master = 1;
 	n->master_id = n->id;
 	n->master = n->self_addr;
@@ -928,6 +940,7 @@ member_start(struct node *n)
 		n->next_id = 2;
 		n->term = 1;
 		n->quorum = 1;
+		n->master_since_ms = node_now_ms();
 		n->state = NS_MEMBER;
 		n->joined_once = 1;
 		nm = &n->members[n->nmembers++];

@@ -130,6 +130,7 @@ struct node {
 	uint32_t		 term;		/* membership term */
 	int			 quorum;	/* master: hears a majority */
 	uint64_t		 takeovers;	/* times this node took over */
+	uint64_t		 master_since_ms;
 	struct sockaddr_in	 seeds[NODE_SEEDS_MAX];	/* --master list */
 	int			 nseeds;
 	struct sockaddr_in	 join_to[NODE_SEEDS_MAX + POD_MAX_MEMBERS];
