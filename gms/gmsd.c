@@ -2,7 +2,8 @@
  * gmsd: the Global Memory Service daemon, one per node.
  *
  * With no --master it starts a cluster and is its master; with
- * --master HOST:PORT it registers with that master.  It holds up to --mem
+ * --master HOST:PORT[,HOST:PORT...] it registers with the master, found
+ * through any of those addresses (member.c).  It holds up to --mem
  * of pages for the cluster and serves getpage, putpage and discard.
  */
 #include <sys/mman.h>
