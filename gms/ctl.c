@@ -311,11 +311,11 @@ ctl_status_text(struct node *n, struct sbuf *b)
 	    "UDP port %u\n", n->id, ctl_state_name(n->state),
 	    n->is_master ? ", master" : "", n->cluster, n->page_size,
 	    net_port(n->net));
-	sb_printf(b, "POD version %u, %d members:\n", pod_version(n->pod),
-	    pod_nmembers(n->pod));
 	sb_printf(b, "membership term %u, master node %u%s\n", n->term,
 	    n->master_id, !n->is_master ? "" : n->quorum ? " (this node, "
 	    "quorum)" : " (this node, no quorum: membership frozen)");
+	sb_printf(b, "POD version %u, %d members:\n", pod_version(n->pod),
+	    pod_nmembers(n->pod));
 	for (i = 0; i < pod_nmembers(n->pod); i++) {
 		pm = pod_member_at(n->pod, i);
 		sb_printf(b, "  %-4u %u.%u.%u.%u:%-5u %s%s%s free %u\n",
