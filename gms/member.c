@@ -53,6 +53,11 @@ static void	member_send_join(struct node *);
 static void	member_send_beat(struct node *);
 static void	member_arm_beat(struct node *);
 static void	member_rejoin(struct node *, const char *);
+static int	member_rank(struct node *);
+static void	member_take_over(struct node *, uint64_t);
+static void	member_check_beats(struct node *, uint64_t);
+static int	member_hand_over(struct node *, struct ctl_conn *, uint32_t);
+static void	member_hand_over_failed(struct node *);
 
 static struct node_member *
 member_find(struct node *n, uint32_t id)
@@ -429,6 +434,15 @@ member_mirror(struct node *n, const struct msg_pod *p)
 		n->next_id = p->next_id;
 }
 
+/* Our master is handing its role over (it is marked leaving). */
+static int
+member_master_leaving(struct node *n)
+{
+	const struct pod_member	*pm = pod_find(n->pod, n->master_id);
+
+	return pm != NULL && (pm->flags & POD_MLEAVING);
+}
+
 /*
  * 1: the POD came from our master, or from a new one we follow; 0: not,
  * and r is the refusal to send if its status is ST_STALE.
@@ -443,7 +457,8 @@ member_pod_acceptable(struct node *n, const struct msg *m,
 	if (mp->id != m->sender || mp->addr != ntohl(from->sin_addr.s_addr) ||
 	    mp->port != ntohs(from->sin_port))
 		return 0;	/* a POD must name its sender as master */
-	if (n->is_master || p->term < n->term) {
+	if ((n->is_master && (n->handoff_ms == 0 || p->term <= n->term)) ||
+	    p->term < n->term) {
 		r->u.ack.status = ST_STALE;
 		r->u.ack.value = n->term;
 		return 0;
@@ -457,8 +472,9 @@ member_pod_acceptable(struct node *n, const struct msg *m,
 		r->u.ack.value = n->term;
 		return 0;
 	}
-	/* a higher term: follow it once our master is silent for D */
-	if (n->master_lost)
+	/* a higher term: follow it once our master is silent for D, or
+	 * hands its role over (then it is our master that follows it) */
+	if (n->master_lost || n->is_master || member_master_leaving(n))
 		return 1;
 	r->u.ack.status = ST_STALE;
 	r->u.ack.value = n->term;
@@ -485,6 +501,11 @@ member_on_pod(struct node *n, const struct msg *m,
 		if (p->term > n->term && n->master_id != m->sender)
 			log_warnx("node %u is the master now (term %u)",
 			    m->sender, p->term);
+		if (n->is_master) {	/* our handover is taken */
+			n->is_master = 0;
+			n->quorum = 0;
+			n->handoff_ms = 0;
+		}
 		n->term = p->term;
 		n->master_id = m->sender;
 		n->master = *from;
@@ -501,6 +522,13 @@ member_on_pod(struct node *n, const struct msg *m,
 		member_mirror(n, p);
 		member_install_pod(n, p->version, p->members, p->nmembers,
 		    p->buckets);
+		if (member_master_leaving(n) && member_rank(n) == 0 &&
+		    n->state == NS_MEMBER) {
+			net_reply(n->net, from, m->sender, m->reqid, &r);
+			member_take_over(n, node_now_ms());
+			member_check_beats(n, node_now_ms());
+			return;
+		}
 		member_send_beat(n);	/* fresh loads for the new members */
 		if ((p->members[self].flags & POD_MLEAVING) &&
 		    n->state == NS_MEMBER) {
@@ -844,11 +872,15 @@ member_take_over(struct node *n, uint64_t now)
 	uint8_t			 buckets[POD_NBUCKETS];
 	struct node_member	*nm;
 	uint32_t		 old = n->master_id;
-	int			 i;
+	int			 i, handover = member_master_leaving(n);
 
-	log_warnx("master node %u silent for %llu ms: taking over as "
-	    "master, term %u", old, (unsigned long long)(now -
-	    n->last_ack_ms), n->term + 1);
+	if (handover)
+		log_info("master node %u hands its role over: taking over "
+		    "as master, term %u", old, n->term + 1);
+	else
+		log_warnx("master node %u silent for %llu ms: taking over as "
+		    "master, term %u", old, (unsigned long long)(now -
+		    n->last_ack_ms), n->term + 1);
 	n->term++;
 	n->takeovers++;
 	n->master_since_ms = now;
@@ -863,7 +895,7 @@ member_take_over(struct node *n, uint64_t now)
 		nm->last_beat_ms = now;
 		if (nm->pm.id == n->id)
 			net_addr(&n->master, nm->pm.addr, nm->pm.port);
-		if (nm->pm.id == old)
+		if (nm->pm.id == old && !handover)
 			nm->last_beat_ms = now - member_dead_ms(n) - 1;
 		if (nm->pm.id >= n->next_id)	/* ids are never given twice */
 			n->next_id = nm->pm.id + 1;
@@ -885,6 +917,9 @@ member_beat(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (n->is_master) {
+		if (n->handoff_ms != 0 &&
+		    now - n->handoff_ms > 2 * member_dead_ms(n))
+			member_hand_over_failed(n);
 		member_check_beats(n, now);
 		return;
 	}
@@ -895,6 +930,10 @@ member_beat(evutil_socket_t fd, short what, void *arg)
 	}
 	if (n->state == NS_GONE)
 		return;
+	if (n->leave_again) {
+		n->leave_again = 0;
+		member_leave_progress(n);
+	}
 	silent = now - n->last_ack_ms;
 	if (!n->master_lost && silent > member_dead_ms(n)) {
 		log_warnx("the master has not answered for %llu ms; serving "
@@ -1083,6 +1122,12 @@ member_on_leave_done_ack(struct net *net, const struct msg *r,
 
 	(void)net;
 	(void)from;
+	if (r != NULL && r->type == MSG_ACK &&
+	    r->u.ack.status == ST_NOQUORUM && n->leave_tries++ < NODE_DEAD_BEATS) {
+		/* a master just taken over: ask again next heartbeat */
+		n->leave_again = 1;
+		return;
+	}
 	if (n->leave_conn != NULL) {
 		if (r != NULL)
 			ctl_replyf(n->leave_conn, CTL_LEAVE, n->leave_reqid,
@@ -1132,17 +1177,67 @@ member_on_leave_ack(struct net *net, const struct msg *r,
 	}
 }
 
+/*
+ * The master leaves: it marks itself leaving (it then owns no GCD bucket)
+ * and pushes that POD; the first member in line takes over at once under a
+ * new term, and this node, now a member marked leaving, hands its pages
+ * off as any leaving member does.  If nobody has taken over after 2D the
+ * handover is called off.
+ */
+static int
+member_hand_over(struct node *n, struct ctl_conn *c, uint32_t reqid)
+{
+	struct node_member	*self = member_find(n, n->id);
+	int			 i, others = 0;
+
+	for (i = 0; i < n->nmembers; i++)
+		if (n->members[i].pm.id != n->id &&
+		    !(n->members[i].pm.flags & POD_MLEAVING))
+			others++;
+	if (others == 0 || self == NULL || n->handoff_ms != 0 ||
+	    !n->quorum) {
+		ctl_replyf(c, CTL_LEAVE, reqid, CTL_ERR, "the master cannot "
+		    "leave now: %s", others == 0 ? "no other member can take "
+		    "over (stop it instead)" : n->handoff_ms != 0 ? "it is "
+		    "already handing its role over" : "it has no quorum");
+		return -1;
+	}
+	log_info("leaving: handing the master's role over");
+	n->leave_conn = c;
+	n->leave_reqid = reqid;
+	ctl_conn_hold(c);
+	n->handoff_ms = node_now_ms();
+	self->pm.flags |= POD_MLEAVING;
+	member_republish(n);
+	return 0;
+}
+
+/* Master: nobody took our role over in time; stay the master. */
+static void
+member_hand_over_failed(struct node *n)
+{
+	struct node_member	*self = member_find(n, n->id);
+
+	log_warnx("no member took the master's role over: staying");
+	n->handoff_ms = 0;
+	if (self != NULL)
+		self->pm.flags &= (uint16_t)~POD_MLEAVING;
+	if (n->leave_conn != NULL) {
+		ctl_replyf(n->leave_conn, CTL_LEAVE, n->leave_reqid, CTL_ERR,
+		    "no member took the master's role over; still the master");
+		ctl_conn_release(n->leave_conn);
+		n->leave_conn = NULL;
+	}
+	member_republish(n);
+}
+
 int
 member_leave(struct node *n, struct ctl_conn *c, uint32_t reqid)
 {
 	struct msg	m;
 
-	if (n->is_master) {
-		ctl_replyf(c, CTL_LEAVE, reqid, CTL_ERR, "the master cannot "
-		    "leave gracefully: stop it instead, and the member next "
-		    "in line takes over as master");
-		return -1;
-	}
+	if (n->is_master)
+		return member_hand_over(n, c, reqid);
 	if (n->state != NS_MEMBER) {
 		ctl_replyf(c, CTL_LEAVE, reqid, CTL_ERR, "this node is not a "
 		    "member now");

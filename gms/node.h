@@ -131,6 +131,9 @@ struct node {
 	int			 quorum;	/* master: hears a majority */
 	uint64_t		 takeovers;	/* times this node took over */
 	uint64_t		 master_since_ms;
+	uint64_t		 handoff_ms;	/* master leaving: since when */
+	int			 leave_again;	/* LEAVE_DONE met no quorum */
+	int			 leave_tries;
 	struct sockaddr_in	 seeds[NODE_SEEDS_MAX];	/* --master list */
 	int			 nseeds;
 	struct sockaddr_in	 join_to[NODE_SEEDS_MAX + POD_MAX_MEMBERS];

@@ -4,7 +4,8 @@
 # 1. kill -9 the master of a 4-node cluster: the lowest-id survivor is the
 #    master within the bound D + one heartbeat (D = 4 heartbeats), a new
 #    node joins through a --master list whose first address is the dead
-#    master's, ids stay unique, and every node's status agrees.
+#    master's, ids stay unique, and every node's status agrees; then the
+#    new master leaves gracefully and hands its role over at once.
 # 2. a real partition of real processes: five gmsd, each in its own
 #    network namespace, joined by a bridge; moving two of them to another
 #    bridge makes the old master and one member a minority.  The majority elects a master and changes
@@ -138,7 +139,32 @@ while [ "$(st b .epoch)" = "$ep" ] && [ $(now_ms) -lt $lim ]; do
 done
 [ "$(st b .epoch)" -gt "$ep" ] && pass failover_epochs_go_on ||
     fail failover_epochs_go_on "epoch stays $ep"
-for n in b c d e; do cluster_kill $n KILL; done
+# the master leaves gracefully: the next in line (node 3) takes over at
+# once, without waiting D, and the old master hands its pages off
+t0=$(now_ms)
+out=$(cluster_ctl b leave 2>&1)
+for k in $(seq 1 100); do cluster_alive b || break; sleep 0.05; done
+if echo "$out" | grep -q "left the cluster" && ! cluster_alive b &&
+    converged 3 15 && [ "$(st c .master)" = 3 ] && [ "$(st c .term)" = 3 ]; then
+	pass handover_master_leaves
+else
+	fail handover_master_leaves "$out; $(views)"
+fi
+took=$(sed -n 's/.*hands its role over: taking over.*/x/p' "$CL_TMP/c.log" |
+    head -1)
+[ "$took" = x ] && ! grep -q "silent for .* taking over" "$CL_TMP/c.log" &&
+    pass handover_without_waiting || fail handover_without_waiting \
+    "$(grep "taking over" "$CL_TMP/c.log")"
+echo "  (leave of master node 2 to one membership under node 3:" \
+    "$(( $(now_ms) - t0 )) ms; $out)"
+out=$(cluster_ctl d exercise --pages 400 --space 7 --no-put --keep --json)
+if [ "$(echo "$out" | jq '.mismatches == 0 and .get.error == 0 and
+    .get.ok + .get.miss == 400')" = true ]; then
+	pass handover_pages_intact
+else
+	fail handover_pages_intact "$out"
+fi
+for n in c d e; do cluster_kill $n KILL; done
 
 # ---------------------------------------------------------------- part 2
 NS=gmsf$$			# namespaces gmsf<pid>h (bridge) and ..1-5
