@@ -588,6 +588,10 @@ member_on_leave(struct node *n, const struct msg *m,
 		return;
 	}
 	if (!n->quorum) {
+		/* a moment without (late beats on a busy machine): the
+		 * retransmission is answered; a lasting one: refused */
+		if (node_now_ms() - n->noquorum_ms <= member_dead_ms(n))
+			return;
 		r.u.ack.status = ST_NOQUORUM;
 		net_reply(n->net, from, m->sender, m->reqid, &r);
 		return;
@@ -817,10 +821,14 @@ member_check_beats(struct node *n, uint64_t now)
 			member_push_one(n, &nm->pm, 1);
 	}
 	q = member_has_quorum(n, now);
-	if (q != n->quorum)
-		log_warnx(q ? "quorum: hearing a majority of the %d members" :
-		    "no quorum: hearing a minority of the %d members; "
+	if (q && !n->quorum)
+		log_info("quorum: hearing a majority of the %d members",
+		    n->nmembers);
+	else if (!q && n->quorum) {
+		log_warnx("no quorum: hearing a minority of the %d members; "
 		    "the membership is frozen", n->nmembers);
+		n->noquorum_ms = now;
+	}
 	n->quorum = q;
 	for (i = 0; q && i < n->nmembers; i++) {
 		struct node_member *nm = &n->members[i];
@@ -889,6 +897,7 @@ member_take_over(struct node *n, uint64_t now)
 	n->master = n->self_addr;
 	n->master_lost = 0;
 	n->quorum = 0;
+	n->noquorum_ms = now;
 	for (i = 0; i < n->nmembers; i++) {
 		nm = &n->members[i];
 		nm->heard = nm->pm.id == n->id;
@@ -1123,7 +1132,8 @@ member_on_leave_done_ack(struct net *net, const struct msg *r,
 	(void)net;
 	(void)from;
 	if (r != NULL && r->type == MSG_ACK &&
-	    r->u.ack.status == ST_NOQUORUM && n->leave_tries++ < NODE_DEAD_BEATS) {
+	    r->u.ack.status == ST_NOQUORUM &&
+	    n->leave_tries++ < NODE_DEAD_BEATS) {
 		/* a master just taken over: ask again next heartbeat */
 		n->leave_again = 1;
 		return;

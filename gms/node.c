@@ -108,7 +108,7 @@ node_sender_ok(struct node *n, const struct msg *m,
 	if (m->type == MSG_POD && n->state == NS_JOINING)
 		return 0;
 	if (m->type == MSG_POD)
-		return m->sender != 0;	/* member.c checks it names its sender */
+		return m->sender != 0;	/* member.c: it names its sender */
 	if (m->type == MSG_HEARTBEAT && n->is_master)
 		return m->sender != 0;	/* the master answers strangers */
 	if (node_member_addr(n, m->sender, &sin) == -1)

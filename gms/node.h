@@ -41,7 +41,7 @@ struct store_model;
 
 /* Master failover (member.c) */
 #define NODE_SEEDS_MAX		16	/* addresses in --master A,B,C */
-#define NODE_JOIN_TRIES		3	/* JOINs to one address, then the next */
+#define NODE_JOIN_TRIES		3	/* JOINs to one address, then next */
 #define NODE_TAKEOVER_VERSIONS	16	/* POD versions a new master skips */
 
 enum node_state {
@@ -129,6 +129,7 @@ struct node {
 	/* master failover and partitions (member.c) */
 	uint32_t		 term;		/* membership term */
 	int			 quorum;	/* master: hears a majority */
+	uint64_t		 noquorum_ms;	/* since when it does not */
 	uint64_t		 takeovers;	/* times this node took over */
 	uint64_t		 master_since_ms;
 	uint64_t		 handoff_ms;	/* master leaving: since when */
@@ -141,7 +142,7 @@ struct node {
 	int			 join_next;	/* the next one tried */
 	int			 join_round;	/* addresses tried this round */
 	int			 join_busy;	/* a JOIN is in flight */
-	int			 joined_once;	/* 0: failing to join is fatal */
+	int			 joined_once;	/* 0: not joining is fatal */
 	uint64_t		 join_start_ms;
 
 	int			 leave_pending;	/* putpages in flight */

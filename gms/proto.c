@@ -327,9 +327,9 @@ r_uid(struct rcur *r, struct uid *u)
  * ops and codes in proto.h: node ids in bodies (POD members, loads, GCD
  * holders, a getpage's requester) are never 0; a JOIN_ACK always names the
  * cluster's page size, and when it is ST_OK also a node id, a master and a
- * heartbeat interval; a POD's term is never 0.  The header's sender may be 0 (a node joining, or
- * joining again): the receiver checks senders against its POD.  Sorted and
- * unique POD ids are pod_set()'s to check.
+ * heartbeat interval; a POD's term is never 0.  The header's sender may
+ * be 0 (a node joining, or joining again): the receiver checks senders
+ * against its POD.  Sorted and unique POD ids are pod_set()'s to check.
  */
 static int
 msg_check_pod(const struct msg_pod *p)
