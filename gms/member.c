@@ -724,10 +724,13 @@ member_on_join_ack(struct net *net, const struct msg *r,
 			member_join_add(n, &sin);
 			for (n->join_next = 0; n->join_next < n->njoin_to;
 			    n->join_next++)
-				if (memcmp(&n->join_to[n->join_next], &sin,
-				    sizeof sin) == 0)
+				if (n->join_to[n->join_next].sin_addr.s_addr ==
+				    sin.sin_addr.s_addr &&
+				    n->join_to[n->join_next].sin_port ==
+				    sin.sin_port)
 					break;
-			n->join_round = 0;
+			/* still one round: members redirecting to each
+			 * other (views changing) cannot keep us looping */
 		}
 		member_join_failed(n, "a member, not the master, answered");
 		return;
