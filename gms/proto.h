@@ -236,7 +236,8 @@ struct msg_heartbeat_ack {
  * +---------------+-----------------------------------------------+
  * |                  value (meaning per request)                  |
  * +---------------------------------------------------------------+
- * LEAVE/LEAVE_DONE are acked with ST_OK; POD acks carry the version.
+ * LEAVE/LEAVE_DONE are acked with ST_OK (ST_NOQUORUM: master cut off);
+ * POD acks carry the version, a refusal (ST_STALE) the refuser's term.
  */
 struct msg_ack {
 	uint8_t		status;
