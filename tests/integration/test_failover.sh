@@ -49,6 +49,13 @@ converged() {
 	return 1
 }
 
+# a bad address in a --master list: one sentence naming it
+out=$("$CL_BIN/gmsd" --listen 127.0.0.1:0 --dir "$CL_TMP/bad" \
+    --master 127.0.0.1:9,nocolon 2>&1)
+rc=$?
+[ $rc != 0 ] && echo "$out" | grep -q "^gmsd: --master: 'nocolon' is not HOST:PORT" &&
+    pass failover_bad_master_list || fail failover_bad_master_list "rc $rc: $out"
+
 # ---------------------------------------------------------------- part 1
 cluster_master a --mem 4M --heartbeat $HB
 for n in b c d; do cluster_node $n --mem 4M; done
