@@ -287,7 +287,9 @@ ctl_status_json(struct node *n, struct sbuf *b)
 		    ctl_load_of(n, pm->id));
 	}
 	replace_status(n, ebuf, sizeof ebuf);
-	sb_printf(b, "],%s,\"counters\":{", ebuf);
+	sb_printf(b, "],%s,", ebuf);
+	member_status(n, ebuf, sizeof ebuf);	/* term, quorum */
+	sb_printf(b, "%s,\"counters\":{", ebuf);
 	k = ctl_counters(n, c, 80);
 	for (i = 0; i < k; i++)
 		sb_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "", c[i].name,
@@ -316,6 +318,9 @@ ctl_status_text(struct node *n, struct sbuf *b)
 	    "UDP port %u\n", n->id, ctl_state_name(n->state),
 	    n->is_master ? ", master" : "", n->cluster, n->page_size,
 	    net_port(n->net));
+	sb_printf(b, "membership term %u, master node %u%s\n", n->term,
+	    n->master_id, !n->is_master ? "" : n->quorum ? " (this node, "
+	    "quorum)" : " (this node, no quorum: membership frozen)");
 	sb_printf(b, "POD version %u, %d members:\n", pod_version(n->pod),
 	    pod_nmembers(n->pod));
 	for (i = 0; i < pod_nmembers(n->pod); i++) {

@@ -1,8 +1,8 @@
 -- gms.lua: a Wireshark/tshark dissector for the GMS wire protocol
--- (gms/proto.h, protocol versions 4 to 6: the layouts below follow its
--- diagrams; version 5 added JOIN_ACK's policy and PUTPAGE's recirculation
--- count in bits once reserved, version 6 the header's stamp, which makes
--- the header 32 bytes).  Keep it in step with proto.h.
+-- (gms/proto.h, protocol version 7: the layouts below follow its
+-- diagrams; version 6 added the header's stamp, which makes the header 32
+-- bytes, version 7 the master's address to JOIN_ACK and the term, the next
+-- node id and the members' nonces to POD).  Keep it in step with proto.h.
 --
 --   tshark -X lua_script:gms/gms.lua -r n1.pcap
 --   tshark -X lua_script:gms/gms.lua -r n1.pcap -V -Y gms.type==0x20
@@ -17,8 +17,8 @@
 -- that.
 
 local PROTO_MAGIC = 0x474d
-local PROTO_VERSION = 6		-- the newest version decoded
-local VERSION_MIN = 4		-- the oldest with the layouts below
+local PROTO_VERSION = 7		-- the newest version decoded
+local VERSION_MIN = 7		-- the oldest with the layouts below
 local HDRLEN, MACLEN = 32, 16
 local HDRLEN_V5 = 24		-- versions before 6: no stamp
 
@@ -42,7 +42,7 @@ local types = {
 }
 local statuses = {
 	[0] = "OK", [1] = "REFUSED", [2] = "FULL", [3] = "NOTMEMBER",
-	[4] = "STALE",
+	[4] = "STALE", [5] = "NOTMASTER", [6] = "NOQUORUM",
 }
 local miss_reasons = { [0] = "NOENTRY", [1] = "NOTHELD", [2] = "STALEPOD" }
 local gcd_ops = { [1] = "ADD", [2] = "REMOVE" }
@@ -84,6 +84,11 @@ f.ja_policy = ProtoField.uint8("gms.join_ack.policy", "Policy", base.DEC,
 f.ja_node = ProtoField.uint32("gms.join_ack.node", "Assigned node id")
 f.ja_hb = ProtoField.uint32("gms.join_ack.heartbeat_ms", "Heartbeat (ms)")
 f.ja_master = ProtoField.uint32("gms.join_ack.master", "Master node id")
+f.ja_maddr = ProtoField.ipv4("gms.join_ack.master_addr", "Master's address")
+f.ja_mport = ProtoField.uint16("gms.join_ack.master_port", "Master's port")
+f.pod_term = ProtoField.uint32("gms.pod.term", "Membership term")
+f.pod_next = ProtoField.uint32("gms.pod.next_id", "Next node id")
+f.pod_nonce = ProtoField.uint64("gms.pod.nonce", "Start nonce", base.HEX)
 f.pod_master = ProtoField.uint16("gms.pod.master_idx", "Master's index")
 f.pod_member = ProtoField.bytes("gms.pod.member", "Member")
 f.pod_addr = ProtoField.ipv4("gms.pod.addr", "Address")
@@ -135,7 +140,7 @@ gms.prefs.heuristic = Pref.bool("Find GMS on any UDP port", true,
 
 -- Fixed body lengths; nil: variable (checked by its own count).
 local fixed = {
-	[0x01] = 16, [0x02] = 20, [0x04] = 16, [0x06] = 0, [0x07] = 0,
+	[0x01] = 16, [0x02] = 28, [0x04] = 16, [0x06] = 0, [0x07] = 0,
 	[0x08] = 8, [0x20] = 24, [0x21] = 24, [0x23] = 20, [0x25] = 24,
 	[0x40] = 12,
 }
@@ -146,7 +151,7 @@ local function body_len(t, b)
 	if fixed[t] ~= nil then return fixed[t] end
 	if t == 0x03 then
 		if n < 8 then return 8 end
-		return 8 + 12 * b(4, 2):uint() + 256
+		return 16 + 20 * b(4, 2):uint() + 256
 	elseif t == 0x05 then
 		if n < 8 then return 8 end
 		return 8 + 8 * b(4, 2):uint()
@@ -190,8 +195,10 @@ local function pod_body(t, b)
 	t:add(f.pod_version, b(0, 4))
 	t:add(f.count, b(4, 2))
 	t:add(f.pod_master, b(6, 2))
+	t:add(f.pod_term, b(8, 4))
+	t:add(f.pod_next, b(12, 4))
 	for i = 0, n - 1 do
-		local m = b(8 + 12 * i, 12)
+		local m = b(16 + 20 * i, 20)
 		local st = t:add(f.pod_member, m)
 		st:set_text(string.format("Member %d: node %d at %s:%d", i,
 		    m(0, 4):uint(), tostring(m(4, 4):ipv4()), m(8, 2):uint()))
@@ -200,9 +207,11 @@ local function pod_body(t, b)
 		st:add(f.pod_port, m(8, 2))
 		st:add(f.pod_mflags, m(10, 2))
 		st:add(f.pod_leaving, m(10, 2))
+		st:add(f.pod_nonce, m(12, 8))
 	end
-	t:add(f.pod_buckets, b(8 + 12 * n, 256))
-	return string.format("version %d, %d members", b(0, 4):uint(), n)
+	t:add(f.pod_buckets, b(16 + 20 * n, 256))
+	return string.format("version %d, term %d, %d members", b(0, 4):uint(),
+	    b(8, 4):uint(), n)
 end
 
 local function gcd_body(t, b)
@@ -251,6 +260,8 @@ local bodies = {
 		t:add(f.page_size, b(8, 4))
 		t:add(f.ja_hb, b(12, 4))
 		t:add(f.ja_master, b(16, 4))
+		t:add(f.ja_maddr, b(20, 4))
+		t:add(f.ja_mport, b(24, 2))
 		return string.format("%s, node %d",
 		    statuses[b(0, 1):uint()] or "?", b(4, 4):uint())
 	end,

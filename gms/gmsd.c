@@ -2,7 +2,8 @@
  * gmsd: the Global Memory Service daemon, one per node.
  *
  * With no --master it starts a cluster and is its master; with
- * --master HOST:PORT it registers with that master.  It holds up to --mem
+ * --master HOST:PORT[,HOST:PORT...] it registers with the master, found
+ * through any of those addresses (member.c).  It holds up to --mem
  * of pages for the cluster and serves getpage, putpage and discard.
  */
 #include <sys/mman.h>
@@ -73,7 +74,9 @@ usage(void)
 "  --listen HOST:PORT  UDP address of this node (default %s;\n"
 "                      port 0 lets the kernel choose)\n"
 "  --master HOST:PORT  join the cluster whose master is there; without\n"
-"                      it this node starts a cluster and is its master\n"
+"                      it this node starts a cluster and is its master;\n"
+"                      HOST:PORT,HOST:PORT,... tries each (any member\n"
+"                      points to the master)\n"
 "  --mem SIZE          memory this node holds for the cluster, e.g. 64M\n"
 "  --dir DIR           control socket and the backing store's files\n"
 "                      (default /tmp/gmsd-PORT)\n"
@@ -362,7 +365,7 @@ setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 		fatalx("--listen %s: give the address other nodes reach this "
 		    "node at, not 0.0.0.0", o->listen);
 	if (o->master != NULL &&
-	    net_parse(o->master, &n->master, err, sizeof err) == -1)
+	    member_parse_seeds(n, o->master, err, sizeof err) == -1)
 		fatalx("--master: %s", err);
 	n->is_master = o->master == NULL;
 

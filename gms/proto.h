@@ -18,7 +18,7 @@
 #include "directories/pod.h"
 #include "directories/uid.h"
 
-#define PROTO_VERSION	6
+#define PROTO_VERSION	7
 #define PROTO_MAGIC	0x474d		/* "GM" */
 
 #define PROTO_HDRLEN	32		/* bytes before the body */
@@ -104,6 +104,8 @@ enum proto_status {
 	ST_FULL = 2,		/* cluster full, or no frame for a putpage */
 	ST_NOTMEMBER = 3,	/* sender is not in the POD */
 	ST_STALE = 4,		/* sender's POD differs from ours */
+	ST_NOTMASTER = 5,	/* JOIN to a member: the master is elsewhere */
+	ST_NOQUORUM = 6,	/* master cut off from a majority: no changes */
 };
 
 /*
@@ -124,7 +126,7 @@ struct msg_join {
 };
 
 /*
- * JOIN_ACK body (20 bytes):
+ * JOIN_ACK body (28 bytes):
  * +---------------+---------------+-------------------------------+
  * |    status     | policy (POL_*)|         reserved (0)          |
  * +---------------+---------------+-------------------------------+
@@ -136,6 +138,12 @@ struct msg_join {
  * +---------------------------------------------------------------+
  * |                  master's node id                             |
  * +---------------------------------------------------------------+
+ * |                  master's IPv4 address                        |
+ * +-------------------------------+-------------------------------+
+ * |       master's UDP port       |         reserved (0)          |
+ * +-------------------------------+-------------------------------+
+ * A member that is not the master answers ST_NOTMASTER with the master's
+ * id and address (0 if it knows none): the joiner asks there.
  */
 #define POL_GMS		0	/* the cluster's replacement policy */
 #define POL_LOCAL	1
@@ -147,15 +155,21 @@ struct msg_join_ack {
 	uint32_t	page_size;
 	uint32_t	heartbeat_ms;
 	uint32_t	master;
+	uint32_t	master_addr;
+	uint16_t	master_port;
 };
 
 /*
- * POD body (8 + 12 n + 256 bytes):
+ * POD body (16 + 20 n + 256 bytes):
  * +---------------------------------------------------------------+
  * |                         POD version                           |
  * +-------------------------------+-------------------------------+
  * |       member count n          |      master's index           |
  * +-------------------------------+-------------------------------+
+ * |              membership term (a new master: one more)         |
+ * +---------------------------------------------------------------+
+ * |              next node id the master will give                |
+ * +---------------------------------------------------------------+
  * n times:
  * +---------------------------------------------------------------+
  * |                          node id                              |
@@ -164,13 +178,20 @@ struct msg_join_ack {
  * +-------------------------------+-------------------------------+
  * |           UDP port            |        member flags           |
  * +-------------------------------+-------------------------------+
+ * |               member's start nonce (64 bits)                  |
+ * +                                                               +
+ * +---------------------------------------------------------------+
  * then 256 bytes: bucket i -> index of the member owning it.
+ * Every member thus holds what a new master needs (member.c, failover).
  */
 struct msg_pod {
 	uint32_t		version;
 	uint16_t		nmembers;
 	uint16_t		master_idx;
+	uint32_t		term;
+	uint32_t		next_id;
 	struct pod_member	members[POD_MAX_MEMBERS];
+	uint64_t		nonces[POD_MAX_MEMBERS];
 	uint8_t			buckets[POD_NBUCKETS];
 };
 
@@ -224,7 +245,8 @@ struct msg_heartbeat_ack {
  * +---------------+-----------------------------------------------+
  * |                  value (meaning per request)                  |
  * +---------------------------------------------------------------+
- * LEAVE/LEAVE_DONE are acked with ST_OK; POD acks carry the version.
+ * LEAVE/LEAVE_DONE are acked with ST_OK (ST_NOQUORUM: master cut off);
+ * POD acks carry the version, a refusal (ST_STALE) the refuser's term.
  */
 struct msg_ack {
 	uint8_t		status;

@@ -52,6 +52,8 @@ sample(int type, uint32_t ps, struct msg *m)
 		m->u.pod.version = 4;
 		m->u.pod.nmembers = 3;
 		m->u.pod.master_idx = 0;
+		m->u.pod.term = 1;
+		m->u.pod.next_id = 4;
 		for (i = 0; i < 3; i++) {
 			m->u.pod.members[i].id = i + 1;
 			m->u.pod.members[i].addr = 0x7f000001;

@@ -195,6 +195,8 @@ gen_pod(int64_t t, uint32_t version, int nmembers)
 		m.type = MSG_POD;
 		m.u.pod.version = version;
 		m.u.pod.nmembers = (uint16_t)nmembers;
+		m.u.pod.term = 1;
+		m.u.pod.next_id = (uint32_t)nmembers + 1;
 		for (i = 0; i < nmembers; i++) {
 			m.u.pod.members[i].id = (uint32_t)i + 1;
 			m.u.pod.members[i].addr = gen_addr[i + 1];

@@ -71,12 +71,17 @@ sample(int type, uint32_t ps, struct msg *m)
 		m->u.join_ack.page_size = ps;
 		m->u.join_ack.heartbeat_ms = 250;
 		m->u.join_ack.master = 0x80000003u;
+		m->u.join_ack.master_addr = 0x0a000102u;
+		m->u.join_ack.master_port = 40123;
 		break;
 	case MSG_POD:
 		m->u.pod.version = 0x11223344;
 		m->u.pod.nmembers = 5;
 		m->u.pod.master_idx = 2;
+		m->u.pod.term = 0x0badcafe;
+		m->u.pod.next_id = 0x00c0ffee;
 		for (i = 0; i < 5; i++) {
+			m->u.pod.nonces[i] = 0x0102030405060708ULL * (i + 1);
 			m->u.pod.members[i].id = 10 + 7 * i;
 			m->u.pod.members[i].addr = 0x7f000001u + (i << 16);
 			m->u.pod.members[i].port = 40000 + i;
@@ -193,12 +198,13 @@ want_body(const struct msg *m, uint32_t ps)
 	case MSG_HEARTBEAT:
 		return 16;
 	case MSG_JOIN_ACK:
+		return 28;
 	case MSG_MISS:
 		return 20;
 	case MSG_DISCARD:
 		return 24;
 	case MSG_POD:
-		return 8 + 12 * m->u.pod.nmembers + 256;
+		return 16 + 20 * m->u.pod.nmembers + 256;
 	case MSG_HEARTBEAT_ACK:
 		return 8 + 8 * m->u.heartbeat_ack.nloads;
 	case MSG_ACK:
@@ -249,18 +255,22 @@ body_same(const struct msg *a, const struct msg *b, uint32_t ps)
 		    a->u.join_ack.node == b->u.join_ack.node &&
 		    a->u.join_ack.page_size == b->u.join_ack.page_size &&
 		    a->u.join_ack.heartbeat_ms == b->u.join_ack.heartbeat_ms &&
-		    a->u.join_ack.master == b->u.join_ack.master;
+		    a->u.join_ack.master == b->u.join_ack.master &&
+		    a->u.join_ack.master_addr == b->u.join_ack.master_addr &&
+		    a->u.join_ack.master_port == b->u.join_ack.master_port;
 	case MSG_POD:
 		if (pa->version != pb->version ||
 		    pa->nmembers != pb->nmembers ||
 		    pa->master_idx != pb->master_idx ||
+		    pa->term != pb->term || pa->next_id != pb->next_id ||
 		    memcmp(pa->buckets, pb->buckets, POD_NBUCKETS) != 0)
 			return 0;
 		for (i = 0; i < pa->nmembers; i++) {
 			if (pa->members[i].id != pb->members[i].id ||
 			    pa->members[i].addr != pb->members[i].addr ||
 			    pa->members[i].port != pb->members[i].port ||
-			    pa->members[i].flags != pb->members[i].flags)
+			    pa->members[i].flags != pb->members[i].flags ||
+			    pa->nonces[i] != pb->nonces[i])
 				return 0;
 		}
 		return 1;
@@ -583,11 +593,12 @@ test_roundtrip_limits(void)
 		m.u.pod.members[i].addr = 0xc0a80000u + i;
 		m.u.pod.members[i].port = 65535 - i;
 		m.u.pod.members[i].flags = i & 1 ? POD_MLEAVING : 0;
+		m.u.pod.nonces[i] = ~0ULL - i;
 	}
 	for (i = 0; i < POD_NBUCKETS; i++)
 		m.u.pod.buckets[i] = (i * 2) % POD_MAX_MEMBERS;
 	len = proto_encode(buf, sizeof buf, &key, 4096, &m);
-	CHECK_EQ(len, PROTO_HDRLEN + 8 + 12 * 64 + 256 + PROTO_MACLEN);
+	CHECK_EQ(len, PROTO_HDRLEN + 16 + 20 * 64 + 256 + PROTO_MACLEN);
 	CHECK_EQ(decode(buf, len, 4096, &out), PE_OK);
 	CHECK(msg_same(&m, &out, 4096));
 
@@ -767,7 +778,7 @@ test_encode_rejects(void)
 	REJECT(MSG_HEARTBEAT, 4096, m.flags = PROTO_FREPLY);
 	REJECT(MSG_ACK, 4096, m.flags = 0);
 	REJECT(MSG_ACK, 4096, m.flags = PROTO_FREPLY | 2);
-	REJECT(MSG_ACK, 4096, m.u.ack.status = ST_STALE + 1);
+	REJECT(MSG_ACK, 4096, m.u.ack.status = ST_NOQUORUM + 1);
 	REJECT(MSG_JOIN, 4096, m.u.join.page_size = 3000);
 	REJECT(MSG_JOIN, 4096, m.u.join.page_size = PROTO_PAGE_MIN / 2);
 	REJECT(MSG_JOIN, 4096, m.u.join.page_size = PROTO_PAGE_MAX * 2);
@@ -775,6 +786,7 @@ test_encode_rejects(void)
 	REJECT(MSG_JOIN_ACK, 4096, m.u.join_ack.node = 0);
 	REJECT(MSG_JOIN_ACK, 4096, m.u.join_ack.status = 9);
 	REJECT(MSG_POD, 4096, m.u.pod.nmembers = 0);
+	REJECT(MSG_POD, 4096, m.u.pod.term = 0);
 	REJECT(MSG_POD, 4096, m.u.pod.nmembers = POD_MAX_MEMBERS + 1);
 	REJECT(MSG_POD, 4096, m.u.pod.master_idx = 5);
 	REJECT(MSG_POD, 4096, m.u.pod.buckets[17] = 5);
@@ -829,7 +841,8 @@ static void
 test_malformed_join_ack(void)
 {
 	malformed_common(MSG_JOIN_ACK);
-	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(0), ST_STALE + 1), PE_VALUE);
+	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(0), ST_NOQUORUM + 1), PE_VALUE);
+	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(0), ST_NOTMASTER), PE_OK);
 	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(0), 0xff), PE_VALUE);
 	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(1), POL_NCHANCE + 1), PE_VALUE);
 	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(1), POL_LOCAL), PE_OK);	/* policy */
@@ -840,12 +853,14 @@ test_malformed_join_ack(void)
 	CHECK_EQ(mut32(MSG_JOIN_ACK, BODY(8), 0), PE_VALUE);
 	CHECK_EQ(mut32(MSG_JOIN_ACK, BODY(12), 0), PE_VALUE);
 	CHECK_EQ(mut32(MSG_JOIN_ACK, BODY(16), 0), PE_VALUE);	/* master */
+	CHECK_EQ(mut32(MSG_JOIN_ACK, BODY(20), 0), PE_OK);	/* its addr */
+	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(26), 1), PE_VALUE);	/* reserved */
 }
 
 static void
 test_malformed_pod(void)
 {
-	uint8_t		body[8 + 12 * (POD_MAX_MEMBERS + 1) + 256];
+	uint8_t		body[16 + 20 * (POD_MAX_MEMBERS + 1) + 256];
 	struct dg	d;
 	int		i, n;
 
@@ -856,30 +871,34 @@ test_malformed_pod(void)
 	CHECK_EQ(mut16(MSG_POD, BODY(4), 0xffff), PE_LENGTH);
 	CHECK_EQ(mut16(MSG_POD, BODY(6), 5), PE_VALUE);	/* master index */
 	CHECK_EQ(mut16(MSG_POD, BODY(6), 0xffff), PE_VALUE);
-	CHECK_EQ(mut32(MSG_POD, BODY(8 + 12 * 4), 0), PE_VALUE); /* id */
-	CHECK_EQ(mut16(MSG_POD, BODY(8 + 12 * 1 + 10), 0x0100), PE_VALUE);
-	CHECK_EQ(mut8(MSG_POD, BODY(8 + 12 * 5 + 255), 5), PE_VALUE);
-	CHECK_EQ(mut8(MSG_POD, BODY(8 + 12 * 5), 0xff), PE_VALUE);
-	CHECK_EQ(mut8(MSG_POD, BODY(8 + 12 * 5 + 100), 4), PE_OK);
+	CHECK_EQ(mut32(MSG_POD, BODY(8), 0), PE_VALUE);	/* term */
+	CHECK_EQ(mut32(MSG_POD, BODY(12), 0), PE_OK);	/* next id */
+	CHECK_EQ(mut32(MSG_POD, BODY(16 + 20 * 4), 0), PE_VALUE); /* id */
+	CHECK_EQ(mut16(MSG_POD, BODY(16 + 20 * 1 + 10), 0x0100), PE_VALUE);
+	CHECK_EQ(mut32(MSG_POD, BODY(16 + 20 * 1 + 12), 0), PE_OK); /* nonce */
+	CHECK_EQ(mut8(MSG_POD, BODY(16 + 20 * 5 + 255), 5), PE_VALUE);
+	CHECK_EQ(mut8(MSG_POD, BODY(16 + 20 * 5), 0xff), PE_VALUE);
+	CHECK_EQ(mut8(MSG_POD, BODY(16 + 20 * 5 + 100), 4), PE_OK);
 
 	/* counts 0 and 65 with bodies of the matching length */
 	for (n = 0; n <= POD_MAX_MEMBERS + 1; n += POD_MAX_MEMBERS + 1) {
 		memset(body, 0, sizeof body);
 		put32(body, 1);
 		put16(body + 4, n);
+		put32(body + 8, 1);
 		for (i = 0; i < n; i++) {
-			put32(body + 8 + 12 * i, i + 1);
-			put32(body + 8 + 12 * i + 4, 0x7f000001);
-			put16(body + 8 + 12 * i + 8, 5000 + i);
+			put32(body + 16 + 20 * i, i + 1);
+			put32(body + 16 + 20 * i + 4, 0x7f000001);
+			put16(body + 16 + 20 * i + 8, 5000 + i);
 		}
-		dg_raw(&d, MSG_POD, 0, body, 8 + 12 * n + 256);
+		dg_raw(&d, MSG_POD, 0, body, 16 + 20 * n + 256);
 		CHECK_EQ(dg_decode(&d, 4096), PE_VALUE);
 	}
 	/* and the same hand-made body with 64 members is fine */
 	n = POD_MAX_MEMBERS;
 	put16(body + 4, n);
-	memset(body + 8 + 12 * n, 7, 256);
-	dg_raw(&d, MSG_POD, 0, body, 8 + 12 * n + 256);
+	memset(body + 16 + 20 * n, 7, 256);
+	dg_raw(&d, MSG_POD, 0, body, 16 + 20 * n + 256);
 	CHECK_EQ(dg_decode(&d, 4096), PE_OK);
 	/* a body too short to hold its count */
 	dg_raw(&d, MSG_POD, 0, body, 5);
@@ -940,7 +959,7 @@ static void
 test_malformed_ack(void)
 {
 	malformed_common(MSG_ACK);
-	CHECK_EQ(mut8(MSG_ACK, BODY(0), ST_STALE + 1), PE_VALUE);
+	CHECK_EQ(mut8(MSG_ACK, BODY(0), ST_NOQUORUM + 1), PE_VALUE);
 	CHECK_EQ(mut8(MSG_ACK, BODY(1), 1), PE_VALUE);
 	CHECK_EQ(mut8(MSG_ACK, BODY(2), 1), PE_VALUE);
 	CHECK_EQ(mut8(MSG_ACK, BODY(3), 1), PE_VALUE);
