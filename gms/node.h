@@ -262,5 +262,7 @@ void		 ctl_replyf(struct ctl_conn *, uint8_t op, uint32_t reqid,
 		    __attribute__((format(printf, 5, 6)));
 void		 ctl_conn_release(struct ctl_conn *);
 void		 ctl_conn_hold(struct ctl_conn *);
+/* The client's regions are lost: tell it why (CTL_LOST), then close. */
+void		 ctl_conn_lost(struct ctl_conn *, const char *why);
 
 #endif
