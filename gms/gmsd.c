@@ -89,44 +89,6 @@ usage(void)
 	exit(2);
 }
 
-/* "64M", "1G", "4096", "512K" -> bytes; -1 on bad input. */
-static int
-parse_size(const char *s, uint64_t *out)
-{
-	char			*end;
-	unsigned long long	 v;
-	uint64_t		 mul = 1;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'K':
-		mul = 1ULL << 10;
-		break;
-	case 'M':
-		mul = 1ULL << 20;
-		break;
-	case 'G':
-		mul = 1ULL << 30;
-		break;
-	default:
-		return -1;
-	}
-	if (*end != '\0' && end[1] != '\0' &&
-	    !(toupper((unsigned char)end[1]) == 'B' && end[2] == '\0'))
-		return -1;
-	if (v > UINT64_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
-}
-
 static void
 parse_opts(int argc, char **argv, struct gmsd_opts *o)
 {
@@ -170,7 +132,7 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 			o->master = optarg;
 			break;
 		case 'M':
-			if (parse_size(optarg, &o->mem) == -1)
+			if (cli_parse_size(optarg, &o->mem) == -1)
 				fatalx("--mem %s: not a size (try 64M or 1G)",
 				    optarg);
 			break;
