@@ -253,6 +253,7 @@ ctl_counters(struct node *n, struct ctl_counter *c, int max)
 	C("drops", drops);
 	C("drop_stranger", ns->drop_stranger);
 	C("drop_unmatched", ns->drop_unmatched);
+	C("pend_full", ns->pend_full);
 	for (i = 1; i < PE_NERR; i++)
 		C(proto_err_name(i), ns->drops[i]);
 #undef C

@@ -26,6 +26,14 @@
 #define NET_REPLY_KEEP_MS	5000		/* how long replies are kept */
 #define NET_REPLY_KEEP_BYTES	(32 << 20)	/* and how many bytes */
 #define NET_RECV_BATCH		64		/* datagrams per wake-up */
+/*
+ * Bytes of requests awaiting a reply, at most: past it a request fails at
+ * once, as if unanswered, so a peer that never answers (or floods us into
+ * evicting faster than anyone acknowledges) cannot grow our memory.
+ */
+#define NET_PEND_MAX_BYTES	(16 << 20)
+/* what one pending request costs: its datagram, state and timer */
+#define NET_PEND_COST(len)	((len) + sizeof(struct net_pend) + 128)
 
 /* A request waiting for its reply. */
 struct net_pend {
@@ -70,6 +78,7 @@ struct net {
 	net_recv_fn		*recv;
 	void			*arg;
 	struct net_pend		*pend;
+	size_t			 pend_bytes;	/* NET_PEND_COST of them all */
 	struct net_reply	*replies;
 	struct net_reply	*rhead, *rtail;
 	size_t			 rbytes;
@@ -159,6 +168,7 @@ static void
 net_pend_free(struct net *n, struct net_pend *p)
 {
 	HASH_DEL(n->pend, p);
+	n->pend_bytes -= NET_PEND_COST(p->len);
 	event_free(p->timer);
 	free(p->dgram);
 	free(p);
@@ -419,12 +429,16 @@ net_request(struct net *n, const struct sockaddr_in *to, struct msg *m,
 {
 	struct net_pend	*p;
 	struct timeval	 tv;
+	int		 full;
 
 	p = xcalloc(1, sizeof *p);
 	m->reqid = ++n->next_reqid;
 	m->flags &= ~PROTO_FREPLY;
-	p->dgram = xmalloc(PROTO_MAXDGRAM);
-	p->len = net_encode(n, m, p->dgram);
+	p->len = net_encode(n, m, n->obuf);	/* kept at its own length */
+	p->dgram = xmalloc(p->len);
+	memcpy(p->dgram, n->obuf, p->len);
+	full = n->pend_bytes + NET_PEND_COST(p->len) > NET_PEND_MAX_BYTES;
+	n->pend_bytes += NET_PEND_COST(p->len);
 	p->reqid = m->reqid;
 	p->to = *to;
 	p->tries_left = tries < 1 ? 1 : tries;
@@ -434,7 +448,12 @@ net_request(struct net *n, const struct sockaddr_in *to, struct msg *m,
 	p->net = n;
 	p->timer = evtimer_new(n->base, net_timeout, p);
 	HASH_ADD(hh, n->pend, reqid, sizeof p->reqid, p);
-	net_xmit(n, to, p->dgram, p->len);
+	if (full) {		/* fails on the next turn of the loop */
+		n->st.pend_full++;
+		p->tries_left = 1;
+		p->rto_ms = 0;
+	} else
+		net_xmit(n, to, p->dgram, p->len);
 	tv.tv_sec = p->rto_ms / 1000;
 	tv.tv_usec = (p->rto_ms % 1000) * 1000;
 	evtimer_add(p->timer, &tv);

@@ -35,6 +35,7 @@ struct net_stats {
 	uint64_t	timeouts;	/* requests that ran out of tries */
 	uint64_t	dup_replayed;	/* duplicates answered from memory */
 	uint64_t	send_errors;
+	uint64_t	pend_full;	/* requests failed: too many pending */
 };
 
 /* A datagram that passed every check of proto_decode. */
