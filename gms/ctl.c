@@ -234,6 +234,8 @@ ctl_counters(struct node *n, struct ctl_counter *c, int max)
 	C("dead_nodes", s->dead_nodes);
 	C("epoch_puts", s->epoch_puts);
 	C("epoch_discards", s->epoch_discards);
+	C("put_refused", s->put_refused);
+	C("put_redirected", s->put_redirected);
 	C("stale_puts", s->stale_puts);
 	C("stale_served", s->stale_served);
 	C("faults", s->faults);
