@@ -300,7 +300,7 @@ gms_lost_exit(const uint8_t *why, size_t len)
 static void
 gms_watch_lost(struct gms *g)
 {
-	static uint8_t	 buf[CTL_MAXMSG];
+	uint8_t		 buf[CTL_HDRLEN + 1024];	/* a longer packet is no LOST */
 	struct ctl_hdr	 h;
 	const uint8_t	*p;
 	ssize_t		 n;
