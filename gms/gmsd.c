@@ -34,6 +34,7 @@
 #define GMSD_DEFAULT_MEM	(64ULL << 20)	/* --mem, bytes */
 #define GMSD_DEFAULT_PAGE	4096		/* --page-size, bytes */
 #define GMSD_DEFAULT_LISTEN	"127.0.0.1:7070"
+#define GMSD_OPT_BACKPRESSURE	1001	/* long option without a letter */
 
 struct gmsd_opts {
 	const char	*listen;
@@ -51,6 +52,7 @@ struct gmsd_opts {
 	uint32_t	 sample_ms;
 	uint32_t	 sample_pct;
 	int		 verbosity;
+	int		 backpressure;
 };
 
 static void
@@ -61,7 +63,7 @@ usage(void)
 "            [--dir DIR] [--key-file FILE] [--cluster ID]\n"
 "            [--page-size BYTES] [--heartbeat MS] [--policy P]\n"
 "            [--disk MODEL] [--sample-ms MS] [--sample-share PCT]\n"
-"            [--trace FILE] [-v] [-q]\n"
+"            [--trace FILE] [--backpressure] [-v] [-q]\n"
 "\n"
 "  --listen HOST:PORT  UDP address of this node (default %s;\n"
 "                      port 0 lets the kernel choose)\n"
@@ -84,7 +86,9 @@ usage(void)
 "  --sample-ms MS      age sampler period (default 1000; 0: off)\n"
 "  --sample-share PCT  share of each region sampled per period (25)\n"
 "  --trace FILE        record every datagram sent and received in FILE\n"
-"                      (pcap; read it with gmstrace, tcpdump or tshark)\n",
+"                      (pcap; read it with gmstrace, tcpdump or tshark)\n"
+"  --backpressure      refuse putpages that would push out this node's own\n"
+"                      busy pages; senders go elsewhere until the next plan\n",
 	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS);
 	exit(2);
 }
@@ -108,6 +112,7 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 		{ "trace", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "backpressure", no_argument, NULL, GMSD_OPT_BACKPRESSURE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -194,6 +199,9 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 				    "backing store only)", optarg);
 			o->policy_asked = 1;
 			break;
+		case GMSD_OPT_BACKPRESSURE:
+			o->backpressure = 1;
+			break;
 		case 'v':
 			o->verbosity = LOG_DEBUG;
 			break;
@@ -251,6 +259,7 @@ setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 	n->page_size = o->page_size;
 	n->heartbeat_ms = o->heartbeat_ms;
 	n->policy = o->policy;
+	n->backpressure = o->backpressure;
 	n->policy_asked = o->policy_asked ? o->policy : -1;
 	n->disk = o->disk;
 	n->sample_ms = o->sample_ms;

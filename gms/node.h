@@ -148,6 +148,7 @@ struct node {
 	uint32_t		 full_id[POD_MAX_MEMBERS];
 	uint64_t		 full_plan[POD_MAX_MEMBERS];
 	uint64_t		 plans;		/* epoch plans installed */
+	int			 backpressure;	/* --backpressure */
 	char			 dir[256];
 	struct node_stats	 st;
 	uint64_t		 started_ms;

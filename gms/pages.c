@@ -610,17 +610,18 @@ store_gcd_acked(struct net *net, const struct msg *r,
 }
 
 /*
- * Backpressure: no free frame, and the page a putpage would push out is
- * one of our programs' that is younger than the page offered (our own
- * working set is busy).  The sender then puts elsewhere until the next
- * epoch plan.
+ * Backpressure (--backpressure): no free frame, and the page a putpage
+ * would push out is one of our programs' that is younger than the page
+ * offered (our own working set is busy).  The sender then puts elsewhere
+ * until the next epoch plan.
  */
 static int
 pages_under_pressure(struct node *n, uint32_t age_ms, uint64_t now)
 {
 	struct pfd_page	*old;
 
-	if (pfd_nfree(n->pfd) > 0 || n->policy != POLICY_GMS)
+	if (!n->backpressure || pfd_nfree(n->pfd) > 0 ||
+	    n->policy != POLICY_GMS)
 		return 0;
 	old = pfd_oldest(n->pfd, PFD_KANY, now);
 	return old != NULL && old->kind == PFD_LOCAL &&

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Backpressure: a node whose frames all hold its own program's busy pages
+# Backpressure (gmsd --backpressure): a node whose frames all hold its own program's busy pages
 # refuses a putpage of an older page (ACK ST_FULL, counted as put_refused),
 # and the sender puts it to a node with room instead; no page is lost.
 # The control: the same putpage before the program fills the node lands on
@@ -17,7 +17,7 @@ bp_cleanup() {
 trap bp_cleanup EXIT
 
 cluster_master m --mem 32M --heartbeat 100 || { fail start; t_finish; }
-cluster_node f --mem 1M || { fail start; t_finish; }
+cluster_node f --mem 1M --backpressure || { fail start; t_finish; }
 cluster_node p --mem 4M || { fail start; t_finish; }
 cluster_wait_members 3 10 || { fail join "no convergence"; t_finish; }
 MID=$(st m .node)
