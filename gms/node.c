@@ -77,7 +77,8 @@ node_mark_full(struct node *n, uint32_t id)
 		    n->full_plan[i] != n->plans))
 			slot = i;
 	}
-	if (slot == -1 || id == 0 || id == n->id)
+	/* without epochs no plan would ever clear the mark */
+	if (slot == -1 || id == 0 || id == n->id || n->policy != POLICY_GMS)
 		return;
 	n->full_id[slot] = id;
 	n->full_plan[slot] = n->plans;
