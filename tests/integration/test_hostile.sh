@@ -92,9 +92,10 @@ fi
 # A member with the key floods m with 8 x its frames of putpages of
 # distinct pages, and never answers (so m's own putpages to it wait too).
 # m's resident memory may grow by at most: its frames (--mem), 16 MiB of
-# requests awaiting replies (NET_PEND_MAX_BYTES), 160 bytes per frame (PFD)
-# and per GCD entry, and 12 MiB for the replies it keeps (5 s) and the
-# allocator's slack.
+# requests awaiting replies (NET_PEND_MAX_BYTES) and as much again for the
+# copies of the pages those putpages keep for a retry elsewhere, 160 bytes
+# per frame (PFD) and per GCD entry, and 8 MiB for the replies it keeps
+# (5 s) and the allocator's slack.
 PID=$(cluster_pid m)
 FRAMES=$(st m .frames)
 rss() { awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"; }
@@ -112,7 +113,7 @@ for i in $(seq 1 30); do		# 3 s: the flooder's requests time out
 	sleep 0.1
 done
 gcd=$(($(st m .gcd_entries) + $(st a .gcd_entries)))
-bound=$((4 * 1048576 + 16 * 1048576 + 160 * (FRAMES + gcd) + 12 * 1048576))
+bound=$((4 * 1048576 + 32 * 1048576 + 160 * (FRAMES + gcd) + 8 * 1048576))
 echo "  (m: RSS $((r0 / 1024)) KiB before, peak $((peak / 1024)) KiB;" \
     "growth bound $((bound / 1024)) KiB; $(st m .counters.pend_full)" \
     "requests refused as too many pending)"
