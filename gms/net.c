@@ -860,6 +860,7 @@ net_request(struct net *n, const struct sockaddr_in *to, struct msg *m,
     int tries, int rto_ms, net_done_fn *done, void *arg)
 {
 	struct net_pend	*p;
+	static const struct timeval now = { 0, 0 };
 	int		 full;
 
 	p = xcalloc(1, sizeof *p);
@@ -883,7 +884,7 @@ net_request(struct net *n, const struct sockaddr_in *to, struct msg *m,
 		n->st.pend_full++;
 		p->tries_left = 1;
 		p->rto_ms = 0;
-		evtimer_add(p->timer, &(struct timeval){ 0, 0 });
+		evtimer_add(p->timer, &now);
 	} else {
 		net_xmit(n, to, p->dgram, p->len);
 		net_pend_arm(n, p);
