@@ -22,6 +22,8 @@ DIR_SRCS  = agesampler/ages.c directories/uid.c directories/pfd.c directories/gc
 UTIL_SRCS = gms/log.c gms/xmalloc.c gms/proto.c gms/ctlmsg.c gms/net.c \
 	    gms/cli.c \
 	    gms/region.c gms/tracefile.c
+# Transport: replay windows (gms/replay.c); link models are gms/link.h.
+UTIL_SRCS += gms/replay.c
 GMSD_SRCS = gms/gmsd.c gms/node.c gms/member.c gms/pages.c \
 	    gms/ctl.c gms/pager.c gms/store.c gms/replace.c gms/trace.c \
 	    agesampler/sampler.c

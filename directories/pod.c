@@ -244,3 +244,19 @@ pod_gcd_node(const struct pod *pod, const struct uid *uid)
 		return uid->node;
 	return pod->members[pod->buckets[pod_bucket(uid)]].id;
 }
+
+int
+pod_quorum(const uint32_t *ids, const uint8_t *heard, int n)
+{
+	uint32_t	lowest = UINT32_MAX;
+	int		i, alive = 0, low_heard = 0;
+
+	for (i = 0; i < n; i++) {
+		alive += heard[i] != 0;
+		if (ids[i] < lowest) {
+			lowest = ids[i];
+			low_heard = heard[i] != 0;
+		}
+	}
+	return alive * 2 > n || (alive * 2 == n && low_heard);
+}

@@ -62,6 +62,13 @@ const struct pod_member *pod_member_at(const struct pod *, int);
 const struct pod_member *pod_find(const struct pod *, uint32_t id);
 const uint8_t	*pod_buckets(const struct pod *);
 
+/*
+ * The partition rule of master failover: do the members marked heard (of
+ * n members with these ids) form a quorum?  A strict majority, or exactly
+ * half that includes the lowest id, so two disjoint sides never both do.
+ */
+int		 pod_quorum(const uint32_t *ids, const uint8_t *heard, int n);
+
 uint32_t	 pod_bucket(const struct uid *);
 /* Node id of the GCD partition holding uid's entry; 0 if the POD is empty. */
 uint32_t	 pod_gcd_node(const struct pod *, const struct uid *);

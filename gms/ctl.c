@@ -31,6 +31,7 @@ struct ctl_conn {
 	struct event	*ev;
 	int		 refs;
 	int		 closed;
+	int		 lost;		/* CTL_LOST sent, being closed */
 };
 
 /* One request in flight: who asked and what. */
@@ -93,6 +94,18 @@ ctl_reply(struct ctl_conn *c, uint8_t op, uint32_t reqid, int status,
 	n = ctl_pack(buf, sizeof buf, &h, payload, len);
 	if (n == 0 || send(c->fd, buf, n, MSG_NOSIGNAL) < 0)
 		log_debug("control reply lost: %s", strerror(errno));
+}
+
+void
+ctl_conn_lost(struct ctl_conn *c, const char *why)
+{
+	if (c->closed || c->lost)
+		return;
+	c->lost = 1;
+	ctl_reply(c, CTL_LOST, 0, CTL_ERR, why, strlen(why));
+	/* the read event sees the end and detaches the regions */
+	if (shutdown(c->fd, SHUT_RDWR) == -1)
+		log_warn("closing a control connection");
 }
 
 void
@@ -221,6 +234,8 @@ ctl_counters(struct node *n, struct ctl_counter *c, int max)
 	C("dead_nodes", s->dead_nodes);
 	C("epoch_puts", s->epoch_puts);
 	C("epoch_discards", s->epoch_discards);
+	C("put_refused", s->put_refused);
+	C("put_redirected", s->put_redirected);
 	C("stale_puts", s->stale_puts);
 	C("stale_served", s->stale_served);
 	C("faults", s->faults);
@@ -240,6 +255,13 @@ ctl_counters(struct node *n, struct ctl_counter *c, int max)
 	C("drops", drops);
 	C("drop_stranger", ns->drop_stranger);
 	C("drop_unmatched", ns->drop_unmatched);
+	C("drop_replay", ns->drop_replay);
+	C("drop_stale", ns->drop_stale);
+	C("inject_lost", ns->inject_lost);
+	C("inject_dup", ns->inject_dup);
+	C("inject_reordered", ns->inject_reordered);
+	C("link_held", ns->link_held);
+	C("pend_full", ns->pend_full);
 	for (i = 1; i < PE_NERR; i++)
 		C(proto_err_name(i), ns->drops[i]);
 #undef C
@@ -260,7 +282,8 @@ ctl_status_json(struct node *n, struct sbuf *b)
 	    "\"udp_port\":%u,\"pod_version\":%u,"
 	    "\"frames\":%u,\"free\":%u,\"local\":%u,\"global\":%u,"
 	    "\"gcd_entries\":%zu,\"pending\":%zu,\"regions\":%d,"
-	    "\"policy\":\"%s\",\"disk\":\"%s\",\"now_ms\":%llu,"
+	    "\"policy\":\"%s\",\"disk\":\"%s\",\"link\":\"%s\","
+	    "\"now_ms\":%llu,"
 	    "\"members\":[",
 	    n->id, ctl_state_name(n->state), n->master_id,
 	    n->is_master ? "true" : "false", n->cluster, n->page_size,
@@ -268,7 +291,7 @@ ctl_status_json(struct node *n, struct sbuf *b)
 	    pfd_nfree(n->pfd), pfd_count(n->pfd, PFD_LOCAL),
 	    pfd_count(n->pfd, PFD_GLOBAL), gcd_count(n->gcd),
 	    net_pending(n->net), pager_nregions(n),
-	    ctl_policy_name(n->policy), n->disk->name,
+	    ctl_policy_name(n->policy), n->disk->name, net_link_name(n->net),
 	    (unsigned long long)node_now_ms());
 	for (i = 0; i < pod_nmembers(n->pod); i++) {
 		pm = pod_member_at(n->pod, i);
@@ -280,7 +303,9 @@ ctl_status_json(struct node *n, struct sbuf *b)
 		    ctl_load_of(n, pm->id));
 	}
 	replace_status(n, ebuf, sizeof ebuf);
-	sb_printf(b, "],%s,\"counters\":{", ebuf);
+	sb_printf(b, "],%s,", ebuf);
+	member_status(n, ebuf, sizeof ebuf);	/* term, quorum */
+	sb_printf(b, "%s,\"counters\":{", ebuf);
 	k = ctl_counters(n, c, 80);
 	for (i = 0; i < k; i++)
 		sb_printf(b, "%s\"%s\":%" PRIu64, i ? "," : "", c[i].name,
@@ -309,6 +334,9 @@ ctl_status_text(struct node *n, struct sbuf *b)
 	    "UDP port %u\n", n->id, ctl_state_name(n->state),
 	    n->is_master ? ", master" : "", n->cluster, n->page_size,
 	    net_port(n->net));
+	sb_printf(b, "membership term %u, master node %u%s\n", n->term,
+	    n->master_id, !n->is_master ? "" : n->quorum ? " (this node, "
+	    "quorum)" : " (this node, no quorum: membership frozen)");
 	sb_printf(b, "POD version %u, %d members:\n", pod_version(n->pod),
 	    pod_nmembers(n->pod));
 	for (i = 0; i < pod_nmembers(n->pod); i++) {
@@ -322,11 +350,12 @@ ctl_status_text(struct node *n, struct sbuf *b)
 		    ctl_load_of(n, pm->id));
 	}
 	sb_printf(b, "frames %u: %u local, %u global, %u free; "
-	    "GCD entries %zu; %d regions; policy %s; disk model %s\n",
+	    "GCD entries %zu; %d regions; policy %s; disk model %s; "
+	    "link model %s\n",
 	    n->nframes, pfd_count(n->pfd, PFD_LOCAL),
 	    pfd_count(n->pfd, PFD_GLOBAL), pfd_nfree(n->pfd),
 	    gcd_count(n->gcd), pager_nregions(n),
-	    ctl_policy_name(n->policy), n->disk->name);
+	    ctl_policy_name(n->policy), n->disk->name, net_link_name(n->net));
 	sb_printf(b, "counters:");
 	k = ctl_counters(n, c, 80);
 	for (i = 0; i < k; i++)
@@ -388,48 +417,30 @@ ctl_closefds(int fds[2])
 		close(fds[0]);
 	if (fds[1] != -1)
 		close(fds[1]);
+	fds[0] = fds[1] = -1;
 }
 
 static void
-ctl_map(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
-    int fds[2])
+ctl_map(struct ctl_conn *c, const struct ctl_request *rq, int fds[2])
 {
 	struct node		*n = c->n;
-	struct ctl_map		 m;
 	struct ctl_mapped	 r;
-	const char		*path = NULL;
 	char			 err[512];
 
-	if (h->len < sizeof m || fds[0] == -1 || fds[1] == -1) {
-		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "a map request needs "
-		    "a struct ctl_map, a memfd and a userfaultfd");
-		ctl_closefds(fds);
-		return;
-	}
-	memcpy(&m, p, sizeof m);
-	if ((m.flags & CTL_MAP_FILE) &&
-	    (h->len == sizeof m || p[h->len - 1] != '\0')) {
-		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "a file map request "
-		    "needs a NUL-terminated path");
-		ctl_closefds(fds);
-		return;
-	}
-	if (m.flags & CTL_MAP_FILE)
-		path = (const char *)p + sizeof m;
 	if (n->state != NS_MEMBER) {
-		ctl_replyf(c, h->op, h->reqid, CTL_BUSY, "node is not a "
+		ctl_replyf(c, rq->h.op, rq->h.reqid, CTL_BUSY, "node is not a "
 		    "member yet");
 		ctl_closefds(fds);
 		return;
 	}
 	memset(&r, 0, sizeof r);
 	r.node = n->id;
-	if (pager_map(n, c, &m, path, fds[0], fds[1], ctl_peer_pid(c),
-	    &r.space, err, sizeof err) == -1) {
-		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "%s", err);
+	if (pager_map(n, c, &rq->map, rq->path, fds[0], fds[1],
+	    ctl_peer_pid(c), &r.space, err, sizeof err) == -1) {
+		ctl_replyf(c, rq->h.op, rq->h.reqid, CTL_ERR, "%s", err);
 		return;		/* pager_map closed the descriptors */
 	}
-	ctl_reply(c, h->op, h->reqid, CTL_OK, &r, sizeof r);
+	ctl_reply(c, rq->h.op, rq->h.reqid, CTL_OK, &r, sizeof r);
 }
 
 static int
@@ -450,12 +461,12 @@ ctl_pages_one(struct pfd_page *pg, void *arg)
 
 /* Requests that need no network: answered at once. */
 static int
-ctl_local_op(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p)
+ctl_local_op(struct ctl_conn *c, const struct ctl_request *rq)
 {
+	const struct ctl_hdr	*h = &rq->h;
 	struct node		*n = c->n;
 	struct ctl_hello	 hello;
 	struct sbuf		 b;
-	uint32_t		 space;
 
 	switch (h->op) {
 	case CTL_HELLO:
@@ -467,14 +478,9 @@ ctl_local_op(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p)
 		ctl_reply(c, h->op, h->reqid, CTL_OK, &hello, sizeof hello);
 		return 1;
 	case CTL_UNMAP:
-		if (h->len != sizeof space) {
-			ctl_replyf(c, h->op, h->reqid, CTL_ERR, "bad unmap");
-			return 1;
-		}
-		memcpy(&space, p, sizeof space);
-		if (pager_unmap(n, c, space) == -1)
+		if (pager_unmap(n, c, rq->space) == -1)
 			ctl_replyf(c, h->op, h->reqid, CTL_ERR, "no region %u "
-			    "of this connection", space);
+			    "of this connection", rq->space);
 		else
 			ctl_reply(c, h->op, h->reqid, CTL_OK, NULL, 0);
 		return 1;
@@ -500,37 +506,23 @@ ctl_local_op(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p)
 	return 0;
 }
 
+/* A request decoded and checked (ctl_request_decode): do it. */
 static void
-ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
-    int fds[2])
+ctl_dispatch(struct ctl_conn *c, const struct ctl_request *rq, int fds[2])
 {
-	struct node	*n = c->n;
-	struct ctl_req	*r;
-	struct uid	 uid;
-	struct ctl_put	 popt;
-	size_t		 want;
+	const struct ctl_hdr	*h = &rq->h;
+	struct node		*n = c->n;
+	struct ctl_req		*r;
+	struct uid		 uid = rq->uid;
 
 	if (h->op == CTL_MAP) {
-		ctl_map(c, h, p, fds);
+		ctl_map(c, rq, fds);
 		return;
 	}
-	ctl_closefds(fds);
-	if (ctl_local_op(c, h, p))
+	if (ctl_local_op(c, rq))
 		return;
 	if (h->op == CTL_LEAVE) {
 		(void)member_leave(n, c, h->reqid);
-		return;
-	}
-	if (h->op != CTL_PUT && h->op != CTL_GET && h->op != CTL_DISCARD) {
-		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "unknown request %u",
-		    h->op);
-		return;
-	}
-	want = sizeof uid + (h->op == CTL_PUT ? sizeof popt + n->page_size :
-	    0);
-	if (h->len != want) {
-		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "request of %u bytes, "
-		    "expected %zu (page size %u)", h->len, want, n->page_size);
 		return;
 	}
 	if (n->state != NS_MEMBER) {
@@ -538,7 +530,6 @@ ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
 		    ctl_state_name(n->state));
 		return;
 	}
-	memcpy(&uid, p, sizeof uid);
 	if (h->op == CTL_PUT && !uid_is_shared(&uid))
 		uid.node = n->id;	/* a private page is ours */
 	r = xcalloc(1, sizeof *r);
@@ -546,11 +537,9 @@ ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
 	r->op = h->op;
 	r->reqid = h->reqid;
 	ctl_conn_hold(c);
-	if (h->op == CTL_PUT) {
-		memcpy(&popt, p + sizeof uid, sizeof popt);
-		pages_put_to(n, &uid, p + sizeof uid + sizeof popt,
-		    popt.target, popt.age_ms, 0, ctl_page_done, r);
-	}
+	if (h->op == CTL_PUT)
+		pages_put_to(n, &uid, rq->page, rq->put.target,
+		    rq->put.age_ms, 0, ctl_page_done, r);
 	else if (h->op == CTL_GET)
 		pages_get(n, &uid, 1, ctl_page_done, r);
 	else
@@ -560,28 +549,33 @@ ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
 static void
 ctl_readable(evutil_socket_t fd, short what, void *arg)
 {
-	static uint8_t	 buf[CTL_MAXMSG];
-	struct ctl_conn	*c = arg;
-	struct ctl_hdr	 h;
-	const uint8_t	*p;
-	ssize_t		 len;
-	int		 fds[2];
+	static uint8_t		 buf[CTL_MAXMSG];
+	struct ctl_conn		*c = arg;
+	struct ctl_request	 rq;
+	char			 err[256];
+	ssize_t			 len;
+	int			 fds[2], nfds, rc;
 
 	(void)what;
 	len = ctl_recvfds(fd, buf, sizeof buf, fds);
 	if (len < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (len <= 0 || ctl_unpack(buf, (size_t)len, &h, &p) == -1) {
-		if (len > 0)
-			log_warnx("control client sent a malformed request");
-		if (fds[0] != -1)
-			close(fds[0]);
-		if (fds[1] != -1)
-			close(fds[1]);
-		ctl_conn_close(c);
+	nfds = (fds[0] != -1) + (fds[1] != -1);
+	rc = len <= 0 ? CTL_DEC_FRAME : ctl_request_decode(buf, (size_t)len,
+	    nfds, c->n->page_size, &rq, err, sizeof err);
+	if (rc == 0 && rq.h.op == CTL_MAP) {
+		ctl_dispatch(c, &rq, fds);	/* it owns the descriptors */
 		return;
 	}
-	ctl_dispatch(c, &h, p, fds);
+	ctl_closefds(fds);
+	if (rc == CTL_DEC_FRAME) {
+		if (len > 0)
+			log_warnx("control client sent a malformed request");
+		ctl_conn_close(c);
+	} else if (rc == CTL_DEC_BAD)
+		ctl_replyf(c, rq.h.op, rq.h.reqid, CTL_ERR, "%s", err);
+	else
+		ctl_dispatch(c, &rq, fds);
 }
 
 static void

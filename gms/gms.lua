@@ -1,7 +1,8 @@
 -- gms.lua: a Wireshark/tshark dissector for the GMS wire protocol
--- (gms/proto.h, protocol versions 4 and 5: the layouts below follow its
--- diagrams; version 5 added JOIN_ACK's policy and PUTPAGE's recirculation
--- count in bits once reserved).  Keep it in step with proto.h.
+-- (gms/proto.h, protocol version 7: the layouts below follow its
+-- diagrams; version 6 added the header's stamp, which makes the header 32
+-- bytes, version 7 the master's address to JOIN_ACK and the term, the next
+-- node id and the members' nonces to POD).  Keep it in step with proto.h.
 --
 --   tshark -X lua_script:gms/gms.lua -r n1.pcap
 --   tshark -X lua_script:gms/gms.lua -r n1.pcap -V -Y gms.type==0x20
@@ -16,9 +17,16 @@
 -- that.
 
 local PROTO_MAGIC = 0x474d
-local PROTO_VERSION = 5		-- the newest version decoded
-local VERSION_MIN = 4		-- the oldest with the layouts below
-local HDRLEN, MACLEN = 24, 16
+local PROTO_VERSION = 7		-- the newest version decoded
+local VERSION_MIN = 7		-- the oldest with the layouts below
+local HDRLEN, MACLEN = 32, 16
+local HDRLEN_V5 = 24		-- versions before 6: no stamp
+
+-- The header length of a datagram of version v.
+local function hdrlen(v)
+	if v < 6 then return HDRLEN_V5 end
+	return HDRLEN
+end
 local PAGEHDR = 28
 
 local gms = Proto("gms", "GMS (Global Memory Service)")
@@ -34,7 +42,7 @@ local types = {
 }
 local statuses = {
 	[0] = "OK", [1] = "REFUSED", [2] = "FULL", [3] = "NOTMEMBER",
-	[4] = "STALE",
+	[4] = "STALE", [5] = "NOTMASTER", [6] = "NOQUORUM",
 }
 local miss_reasons = { [0] = "NOENTRY", [1] = "NOTHELD", [2] = "STALEPOD" }
 local gcd_ops = { [1] = "ADD", [2] = "REMOVE" }
@@ -51,6 +59,7 @@ f.flags = ProtoField.uint16("gms.flags", "Flags", base.HEX)
 f.reply = ProtoField.bool("gms.flags.reply", "Reply", 16, nil, 0x0001)
 f.reserved = ProtoField.uint16("gms.reserved", "Reserved", base.HEX)
 f.reqid = ProtoField.uint64("gms.reqid", "Request id", base.HEX)
+f.stamp = ProtoField.uint64("gms.stamp", "Stamp (us since 1970)")
 f.body = ProtoField.bytes("gms.body", "Body")
 f.mac = ProtoField.bytes("gms.mac", "MAC (not checked)")
 -- shared body fields
@@ -75,6 +84,11 @@ f.ja_policy = ProtoField.uint8("gms.join_ack.policy", "Policy", base.DEC,
 f.ja_node = ProtoField.uint32("gms.join_ack.node", "Assigned node id")
 f.ja_hb = ProtoField.uint32("gms.join_ack.heartbeat_ms", "Heartbeat (ms)")
 f.ja_master = ProtoField.uint32("gms.join_ack.master", "Master node id")
+f.ja_maddr = ProtoField.ipv4("gms.join_ack.master_addr", "Master's address")
+f.ja_mport = ProtoField.uint16("gms.join_ack.master_port", "Master's port")
+f.pod_term = ProtoField.uint32("gms.pod.term", "Membership term")
+f.pod_next = ProtoField.uint32("gms.pod.next_id", "Next node id")
+f.pod_nonce = ProtoField.uint64("gms.pod.nonce", "Start nonce", base.HEX)
 f.pod_master = ProtoField.uint16("gms.pod.master_idx", "Master's index")
 f.pod_member = ProtoField.bytes("gms.pod.member", "Member")
 f.pod_addr = ProtoField.ipv4("gms.pod.addr", "Address")
@@ -126,7 +140,7 @@ gms.prefs.heuristic = Pref.bool("Find GMS on any UDP port", true,
 
 -- Fixed body lengths; nil: variable (checked by its own count).
 local fixed = {
-	[0x01] = 16, [0x02] = 20, [0x04] = 16, [0x06] = 0, [0x07] = 0,
+	[0x01] = 16, [0x02] = 28, [0x04] = 16, [0x06] = 0, [0x07] = 0,
 	[0x08] = 8, [0x20] = 24, [0x21] = 24, [0x23] = 20, [0x25] = 24,
 	[0x40] = 12,
 }
@@ -137,7 +151,7 @@ local function body_len(t, b)
 	if fixed[t] ~= nil then return fixed[t] end
 	if t == 0x03 then
 		if n < 8 then return 8 end
-		return 8 + 12 * b(4, 2):uint() + 256
+		return 16 + 20 * b(4, 2):uint() + 256
 	elseif t == 0x05 then
 		if n < 8 then return 8 end
 		return 8 + 8 * b(4, 2):uint()
@@ -181,8 +195,10 @@ local function pod_body(t, b)
 	t:add(f.pod_version, b(0, 4))
 	t:add(f.count, b(4, 2))
 	t:add(f.pod_master, b(6, 2))
+	t:add(f.pod_term, b(8, 4))
+	t:add(f.pod_next, b(12, 4))
 	for i = 0, n - 1 do
-		local m = b(8 + 12 * i, 12)
+		local m = b(16 + 20 * i, 20)
 		local st = t:add(f.pod_member, m)
 		st:set_text(string.format("Member %d: node %d at %s:%d", i,
 		    m(0, 4):uint(), tostring(m(4, 4):ipv4()), m(8, 2):uint()))
@@ -191,9 +207,11 @@ local function pod_body(t, b)
 		st:add(f.pod_port, m(8, 2))
 		st:add(f.pod_mflags, m(10, 2))
 		st:add(f.pod_leaving, m(10, 2))
+		st:add(f.pod_nonce, m(12, 8))
 	end
-	t:add(f.pod_buckets, b(8 + 12 * n, 256))
-	return string.format("version %d, %d members", b(0, 4):uint(), n)
+	t:add(f.pod_buckets, b(16 + 20 * n, 256))
+	return string.format("version %d, term %d, %d members", b(0, 4):uint(),
+	    b(8, 4):uint(), n)
 end
 
 local function gcd_body(t, b)
@@ -242,6 +260,8 @@ local bodies = {
 		t:add(f.page_size, b(8, 4))
 		t:add(f.ja_hb, b(12, 4))
 		t:add(f.ja_master, b(16, 4))
+		t:add(f.ja_maddr, b(20, 4))
+		t:add(f.ja_mport, b(24, 2))
 		return string.format("%s, node %d",
 		    statuses[b(0, 1):uint()] or "?", b(4, 4):uint())
 	end,
@@ -335,7 +355,7 @@ bodies[0x27] = bodies[0x26]	-- GCD_HANDOVER: as GCD_UPDATE
 -- Magic, a version near ours and a known type: the chance that another
 -- protocol's datagram passes is small; a wrong length is then flagged.
 local function looks_like_gms(tvb)
-	if tvb:len() < HDRLEN + MACLEN or tvb(0, 2):uint() ~= PROTO_MAGIC then
+	if tvb:len() < HDRLEN_V5 + MACLEN or tvb(0, 2):uint() ~= PROTO_MAGIC then
 		return false
 	end
 	local v, t = tvb(2, 1):uint(), tvb(3, 1):uint()
@@ -345,9 +365,11 @@ end
 
 function gms.dissector(tvb, pinfo, tree)
 	local len = tvb:len()
-	if len < HDRLEN + MACLEN then return 0 end
-	pinfo.cols.protocol = "GMS"
+	if len < HDRLEN_V5 + MACLEN then return 0 end
 	local v, t = tvb(2, 1):uint(), tvb(3, 1):uint()
+	local hlen = hdrlen(v)
+	if len < hlen + MACLEN then return 0 end
+	pinfo.cols.protocol = "GMS"
 	local name = types[t] or string.format("type 0x%02x", t)
 	local root = tree:add(gms, tvb(), "GMS, " .. name)
 	root:add(f.magic, tvb(0, 2))
@@ -359,11 +381,12 @@ function gms.dissector(tvb, pinfo, tree)
 	fl:add(f.reply, tvb(12, 2))
 	root:add(f.reserved, tvb(14, 2))
 	root:add(f.reqid, tvb(16, 8))
-	local blen = len - HDRLEN - MACLEN
+	if hlen > HDRLEN_V5 then root:add(f.stamp, tvb(24, 8)) end
+	local blen = len - hlen - MACLEN
 	local info = string.format("%s sender %d req 0x%s", name,
 	    tvb(8, 4):uint(), tvb(16, 8):uint64():tohex())
 	if blen > 0 then
-		local b = tvb(HDRLEN, blen)
+		local b = tvb(hlen, blen)
 		local bt = root:add(f.body, b)
 		bt:set_text(string.format("Body (%d bytes)", blen))
 		local want = body_len(t, b)

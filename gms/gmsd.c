@@ -2,7 +2,8 @@
  * gmsd: the Global Memory Service daemon, one per node.
  *
  * With no --master it starts a cluster and is its master; with
- * --master HOST:PORT it registers with that master.  It holds up to --mem
+ * --master HOST:PORT[,HOST:PORT...] it registers with the master, found
+ * through any of those addresses (member.c).  It holds up to --mem
  * of pages for the cluster and serves getpage, putpage and discard.
  */
 #include <sys/mman.h>
@@ -25,6 +26,7 @@
 
 #include "gms/cli.h"
 #include "gms/ctlmsg.h"
+#include "gms/link.h"
 #include "gms/log.h"
 #include "gms/node.h"
 #include "gms/store.h"
@@ -34,6 +36,7 @@
 #define GMSD_DEFAULT_MEM	(64ULL << 20)	/* --mem, bytes */
 #define GMSD_DEFAULT_PAGE	4096		/* --page-size, bytes */
 #define GMSD_DEFAULT_LISTEN	"127.0.0.1:7070"
+#define GMSD_OPT_BACKPRESSURE	1001	/* long option without a letter */
 
 struct gmsd_opts {
 	const char	*listen;
@@ -51,6 +54,13 @@ struct gmsd_opts {
 	uint32_t	 sample_ms;
 	uint32_t	 sample_pct;
 	int		 verbosity;
+	/* the transport's link model and fault injection */
+	const struct link_model *link;
+	struct link_model	 link_custom;
+	const char	*link_name;
+	const char	*inject;
+	struct net_inject inj;
+	int		 backpressure;
 };
 
 static void
@@ -61,12 +71,15 @@ usage(void)
 "            [--dir DIR] [--key-file FILE] [--cluster ID]\n"
 "            [--page-size BYTES] [--heartbeat MS] [--policy P]\n"
 "            [--disk MODEL] [--sample-ms MS] [--sample-share PCT]\n"
-"            [--trace FILE] [-v] [-q]\n"
+"            [--trace FILE] [--link MODEL] [--inject SPEC]\n"
+"            [--backpressure] [-v] [-q]\n"
 "\n"
 "  --listen HOST:PORT  UDP address of this node (default %s;\n"
 "                      port 0 lets the kernel choose)\n"
 "  --master HOST:PORT  join the cluster whose master is there; without\n"
-"                      it this node starts a cluster and is its master\n"
+"                      it this node starts a cluster and is its master;\n"
+"                      HOST:PORT,HOST:PORT,... tries each (any member\n"
+"                      points to the master)\n"
 "  --mem SIZE          memory this node holds for the cluster, e.g. 64M\n"
 "  --dir DIR           control socket and the backing store's files\n"
 "                      (default /tmp/gmsd-PORT)\n"
@@ -84,47 +97,42 @@ usage(void)
 "  --sample-ms MS      age sampler period (default 1000; 0: off)\n"
 "  --sample-share PCT  share of each region sampled per period (25)\n"
 "  --trace FILE        record every datagram sent and received in FILE\n"
-"                      (pcap; read it with gmstrace, tcpdump or tshark)\n",
+"                      (pcap; read it with gmstrace, tcpdump or tshark)\n"
+"  --link MODEL        hold each datagram sent for a modelled link's\n"
+"                      latency and serialisation time, on top of the real\n"
+"                      network's: none (default), atm155 (505 us, 155 Mb/s,\n"
+"                      the paper's), 1gbe, 10gbe, or LAT_US:MBIT\n"
+"  --inject SPEC       testing aid: loss=P,dup=P,reorder=P[,seed=N] drops,\n"
+"                      duplicates or reorders datagrams sent, with\n"
+"                      probability P each (0.05 or 5%%)\n"
+"  --backpressure      refuse putpages that would push out this node's own\n"
+"                      busy pages; senders go elsewhere until the next plan\n",
 	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS);
 	exit(2);
 }
 
-/* "64M", "1G", "4096", "512K" -> bytes; -1 on bad input. */
-static int
-parse_size(const char *s, uint64_t *out)
+/* --link and --inject: a bad value is a usage error (exit 2). */
+static void
+parse_net_opt(struct gmsd_opts *o, int ch, const char *arg)
 {
-	char			*end;
-	unsigned long long	 v;
-	uint64_t		 mul = 1;
+	char	err[256];
 
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'K':
-		mul = 1ULL << 10;
-		break;
-	case 'M':
-		mul = 1ULL << 20;
-		break;
-	case 'G':
-		mul = 1ULL << 30;
-		break;
-	default:
-		return -1;
+	if (ch == 'L') {
+		o->link = link_model_parse(arg, &o->link_custom);
+		if (o->link == NULL) {
+			log_warnx("--link %s: one of none, atm155, 1gbe, 10gbe, "
+			    "or LAT_US:MBIT (e.g. 505:155, at most %u us and "
+			    "%u Mb/s)", arg, LINK_LAT_US_MAX, LINK_MBIT_MAX);
+			exit(2);
+		}
+		o->link_name = o->link == &o->link_custom ? arg : o->link->name;
+		return;
 	}
-	if (*end != '\0' && end[1] != '\0' &&
-	    !(toupper((unsigned char)end[1]) == 'B' && end[2] == '\0'))
-		return -1;
-	if (v > UINT64_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
+	if (net_inject_parse(arg, &o->inj, err, sizeof err) == -1) {
+		log_warnx("--inject: %s", err);
+		exit(2);
+	}
+	o->inject = arg;
 }
 
 static void
@@ -144,8 +152,11 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 		{ "sample-ms", required_argument, NULL, 'S' },
 		{ "sample-share", required_argument, NULL, 'H' },
 		{ "trace", required_argument, NULL, 'T' },
+		{ "link", required_argument, NULL, 'L' },
+		{ "inject", required_argument, NULL, 'I' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "backpressure", no_argument, NULL, GMSD_OPT_BACKPRESSURE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -170,7 +181,7 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 			o->master = optarg;
 			break;
 		case 'M':
-			if (parse_size(optarg, &o->mem) == -1)
+			if (cli_parse_size(optarg, &o->mem) == -1)
 				fatalx("--mem %s: not a size (try 64M or 1G)",
 				    optarg);
 			break;
@@ -219,6 +230,10 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 		case 'T':
 			o->trace = optarg;
 			break;
+		case 'L':
+		case 'I':
+			parse_net_opt(o, ch, optarg);
+			break;
 		case 'P':
 			if (strcmp(optarg, "gms") == 0)
 				o->policy = POLICY_GMS;
@@ -231,6 +246,9 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 				    "nchance (N-chance forwarding) or local (own "
 				    "backing store only)", optarg);
 			o->policy_asked = 1;
+			break;
+		case GMSD_OPT_BACKPRESSURE:
+			o->backpressure = 1;
 			break;
 		case 'v':
 			o->verbosity = LOG_DEBUG;
@@ -289,6 +307,7 @@ setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 	n->page_size = o->page_size;
 	n->heartbeat_ms = o->heartbeat_ms;
 	n->policy = o->policy;
+	n->backpressure = o->backpressure;
 	n->policy_asked = o->policy_asked ? o->policy : -1;
 	n->disk = o->disk;
 	n->sample_ms = o->sample_ms;
@@ -318,7 +337,7 @@ setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 		fatalx("--listen %s: give the address other nodes reach this "
 		    "node at, not 0.0.0.0", o->listen);
 	if (o->master != NULL &&
-	    net_parse(o->master, &n->master, err, sizeof err) == -1)
+	    member_parse_seeds(n, o->master, err, sizeof err) == -1)
 		fatalx("--master: %s", err);
 	n->is_master = o->master == NULL;
 
@@ -333,6 +352,12 @@ setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 		    sizeof err)) == NULL)
 			fatalx("%s", err);
 		net_set_trace(n->net, trace_datagram, *tr);
+	}
+	if (o->link != NULL)
+		net_set_link(n->net, o->link, o->link_name);
+	if (o->inject != NULL) {
+		net_set_inject(n->net, &o->inj);
+		log_info("fault injection on datagrams sent: %s", o->inject);
 	}
 	n->self_addr = cfg.bind;
 	n->self_addr.sin_port = htons(net_port(n->net));

@@ -63,6 +63,38 @@ node_suspect(struct node *n, uint32_t id)
 	n->suspect_until[slot] = node_now_ms() + NODE_SUSPECT_MS;
 }
 
+void
+node_mark_full(struct node *n, uint32_t id)
+{
+	int	i, slot = -1;
+
+	for (i = 0; i < POD_MAX_MEMBERS; i++) {
+		if (n->full_id[i] == id) {
+			slot = i;
+			break;
+		}
+		if (slot == -1 && (n->full_id[i] == 0 ||
+		    n->full_plan[i] != n->plans))
+			slot = i;
+	}
+	/* without epochs no plan would ever clear the mark */
+	if (slot == -1 || id == 0 || id == n->id || n->policy != POLICY_GMS)
+		return;
+	n->full_id[slot] = id;
+	n->full_plan[slot] = n->plans;
+}
+
+int
+node_is_full(struct node *n, uint32_t id)
+{
+	int	i;
+
+	for (i = 0; i < POD_MAX_MEMBERS; i++)
+		if (n->full_id[i] == id)
+			return n->full_plan[i] == n->plans;
+	return 0;
+}
+
 int
 node_is_suspect(struct node *n, uint32_t id)
 {
@@ -104,13 +136,11 @@ node_sender_ok(struct node *n, const struct msg *m,
 	struct sockaddr_in	sin;
 
 	if (m->type == MSG_JOIN)
-		return m->sender == 0 && n->is_master;
+		return m->sender == 0;	/* a member redirects to the master */
 	if (m->type == MSG_POD && n->state == NS_JOINING)
 		return 0;
 	if (m->type == MSG_POD)
-		return m->sender == n->master_id &&
-		    from->sin_addr.s_addr == n->master.sin_addr.s_addr &&
-		    from->sin_port == n->master.sin_port;
+		return m->sender != 0;	/* member.c: it names its sender */
 	if (m->type == MSG_HEARTBEAT && n->is_master)
 		return m->sender != 0;	/* the master answers strangers */
 	if (node_member_addr(n, m->sender, &sin) == -1)

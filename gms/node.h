@@ -39,6 +39,11 @@ struct store_model;
 #define NODE_CTL_RTO_MS		50
 #define NODE_SUSPECT_MS		10000	/* a silent node is skipped this long */
 
+/* Master failover (member.c) */
+#define NODE_SEEDS_MAX		16	/* addresses in --master A,B,C */
+#define NODE_JOIN_TRIES		3	/* JOINs to one address, then next */
+#define NODE_TAKEOVER_VERSIONS	16	/* POD versions a new master skips */
+
 enum node_state {
 	NS_JOINING,		/* waiting for JOIN_ACK */
 	NS_MEMBER,		/* joined, serving */
@@ -52,6 +57,7 @@ struct node_member {
 	uint64_t		last_beat_ms;
 	uint64_t		nonce;
 	uint32_t		nfree;
+	int			heard;	/* beat to this master (its term) */
 };
 
 /* A member the master dropped: its process gets the same id back. */
@@ -79,6 +85,8 @@ struct node_stats {
 	uint64_t	faults, faults_cluster, faults_disk, wp_faults;
 	uint64_t	evict_local, writebacks, sampled, referenced;
 	uint64_t	epoch_puts, epoch_discards;
+	uint64_t	put_refused;	/* putpages refused: under pressure */
+	uint64_t	put_redirected;	/* puts sent past a node that was full */
 };
 
 #define POLICY_GMS	0	/* cluster memory, as in the paper */
@@ -108,7 +116,7 @@ struct node {
 	uint32_t		 nframes;
 	uint8_t			*frames;	/* nframes * page_size */
 
-	/* master only */
+	/* the master's table; every member mirrors it from the POD push */
 	struct node_member	 members[POD_MAX_MEMBERS];
 	int			 nmembers;
 	uint32_t		 next_id;
@@ -119,6 +127,25 @@ struct node {
 	int			 nloads;
 	uint64_t		 last_ack_ms;	/* last heartbeat ack */
 	int			 master_lost;
+
+	/* master failover and partitions (member.c) */
+	uint32_t		 term;		/* membership term */
+	int			 quorum;	/* master: hears a majority */
+	uint64_t		 noquorum_ms;	/* since when it does not */
+	uint64_t		 takeovers;	/* times this node took over */
+	uint64_t		 master_since_ms;
+	uint64_t		 handoff_ms;	/* master leaving: since when */
+	int			 leave_again;	/* LEAVE_DONE met no quorum */
+	int			 leave_tries;
+	struct sockaddr_in	 seeds[NODE_SEEDS_MAX];	/* --master list */
+	int			 nseeds;
+	struct sockaddr_in	 join_to[NODE_SEEDS_MAX + POD_MAX_MEMBERS];
+	int			 njoin_to;	/* addresses a JOIN may go to */
+	int			 join_next;	/* the next one tried */
+	int			 join_round;	/* addresses tried this round */
+	int			 join_busy;	/* a JOIN is in flight */
+	int			 joined_once;	/* 0: not joining is fatal */
+	uint64_t		 join_start_ms;
 
 	int			 leave_pending;	/* putpages in flight */
 	struct ctl_conn		*leave_conn;	/* who asked to leave */
@@ -142,6 +169,11 @@ struct node {
 	/* members that left a request unanswered: until when to skip them */
 	uint32_t		 suspect_id[POD_MAX_MEMBERS];
 	uint64_t		 suspect_until[POD_MAX_MEMBERS];
+	/* members that refused a putpage (ST_FULL), and in which plan */
+	uint32_t		 full_id[POD_MAX_MEMBERS];
+	uint64_t		 full_plan[POD_MAX_MEMBERS];
+	uint64_t		 plans;		/* epoch plans installed */
+	int			 backpressure;	/* --backpressure */
 	char			 dir[256];
 	struct node_stats	 st;
 	uint64_t		 started_ms;
@@ -161,6 +193,12 @@ void		 node_recv(struct net *, const struct msg *,
  */
 void		 node_suspect(struct node *, uint32_t id);
 int		 node_is_suspect(struct node *, uint32_t id);
+/*
+ * Backpressure: a member that refused a putpage as full gets no putpage
+ * from us until the next epoch plan (n->plans moves on).
+ */
+void		 node_mark_full(struct node *, uint32_t id);
+int		 node_is_full(struct node *, uint32_t id);
 /* Address of member id from the POD; -1 if it is not a member. */
 int		 node_member_addr(struct node *, uint32_t id,
 		    struct sockaddr_in *);
@@ -174,6 +212,11 @@ void		 member_leave_progress(struct node *);
 /* A member to put a page to (not self, not exclude); 0 if none. */
 uint32_t	 member_pick_target(struct node *, uint32_t exclude);
 void		 member_note_load(struct node *, uint32_t id, uint32_t nfree);
+/* Parse --master HOST:PORT[,HOST:PORT...] into n->seeds; -1 and err. */
+int		 member_parse_seeds(struct node *, const char *, char *err,
+		    size_t errlen);
+/* The membership fields of gmsctl status --json (term, quorum...). */
+int		 member_status(struct node *, char *, size_t);
 
 /*
  * pages.c.  A done function gets status 0 (done; page is the page for a
@@ -262,5 +305,7 @@ void		 ctl_replyf(struct ctl_conn *, uint8_t op, uint32_t reqid,
 		    __attribute__((format(printf, 5, 6)));
 void		 ctl_conn_release(struct ctl_conn *);
 void		 ctl_conn_hold(struct ctl_conn *);
+/* The client's regions are lost: tell it why (CTL_LOST), then close. */
+void		 ctl_conn_lost(struct ctl_conn *, const char *why);
 
 #endif

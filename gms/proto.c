@@ -28,7 +28,7 @@
 #define PROTO_KEYDOMAIN	"gms-cluster-key-v1"
 
 #define UIDLEN		16	/* a UID on the wire */
-#define PODMEMBERLEN	12	/* one POD member on the wire */
+#define PODMEMBERLEN	20	/* one POD member on the wire */
 #define LOADLEN		8	/* one heartbeat-ack load */
 #define GCDENTRYLEN	28	/* one GCD update entry */
 #define PAGEHDRLEN	28	/* PAGE and PUTPAGE body before the contents */
@@ -59,7 +59,7 @@ struct proto_typeinfo {
 
 static const struct proto_typeinfo proto_types[] = {
 	[MSG_JOIN] =		{ "JOIN", 0, 16, 0 },
-	[MSG_JOIN_ACK] =	{ "JOIN_ACK", 1, 20, 0 },
+	[MSG_JOIN_ACK] =	{ "JOIN_ACK", 1, 28, 0 },
 	[MSG_POD] =		{ "POD", 0, 0, 1 },
 	[MSG_HEARTBEAT] =	{ "HEARTBEAT", 0, 16, 0 },
 	[MSG_HEARTBEAT_ACK] =	{ "HEARTBEAT_ACK", 1, 0, 1 },
@@ -327,9 +327,9 @@ r_uid(struct rcur *r, struct uid *u)
  * ops and codes in proto.h: node ids in bodies (POD members, loads, GCD
  * holders, a getpage's requester) are never 0; a JOIN_ACK always names the
  * cluster's page size, and when it is ST_OK also a node id, a master and a
- * heartbeat interval.  The header's sender may be 0 (a node joining, or
- * joining again): the receiver checks senders against its POD.  Sorted and
- * unique POD ids are pod_set()'s to check.
+ * heartbeat interval; a POD's term is never 0.  The header's sender may
+ * be 0 (a node joining, or joining again): the receiver checks senders
+ * against its POD.  Sorted and unique POD ids are pod_set()'s to check.
  */
 static int
 msg_check_pod(const struct msg_pod *p)
@@ -337,7 +337,7 @@ msg_check_pod(const struct msg_pod *p)
 	int	i;
 
 	if (p->nmembers < 1 || p->nmembers > POD_MAX_MEMBERS ||
-	    p->master_idx >= p->nmembers)
+	    p->master_idx >= p->nmembers || p->term == 0)
 		return -1;
 	for (i = 0; i < p->nmembers; i++) {
 		if (p->members[i].id == 0 ||
@@ -404,7 +404,7 @@ msg_check_body(const struct msg *m, uint32_t page_size)
 	case MSG_JOIN:
 		return page_size_ok(m->u.join.page_size) ? 0 : -1;
 	case MSG_JOIN_ACK:
-		if (ja->status > ST_STALE || !page_size_ok(ja->page_size) ||
+		if (ja->status > ST_NOQUORUM || !page_size_ok(ja->page_size) ||
 		    ja->policy > POL_NCHANCE)
 			return -1;
 		if (ja->status == ST_OK && (ja->node == 0 ||
@@ -422,7 +422,7 @@ msg_check_body(const struct msg *m, uint32_t page_size)
 		}
 		return 0;
 	case MSG_ACK:
-		return m->u.ack.status > ST_STALE ? -1 : 0;
+		return m->u.ack.status > ST_NOQUORUM ? -1 : 0;
 	case MSG_GETPAGE:
 	case MSG_GETPAGE_FWD:
 		return m->u.getpage.requester == 0 ? -1 : 0;
@@ -471,11 +471,14 @@ enc_pod(struct wcur *w, const struct msg_pod *p)
 	w_u32(w, p->version);
 	w_u16(w, p->nmembers);
 	w_u16(w, p->master_idx);
+	w_u32(w, p->term);
+	w_u32(w, p->next_id);
 	for (i = 0; i < p->nmembers; i++) {
 		w_u32(w, p->members[i].id);
 		w_u32(w, p->members[i].addr);
 		w_u16(w, p->members[i].port);
 		w_u16(w, p->members[i].flags);
+		w_u64(w, p->nonces[i]);
 	}
 	w_bytes(w, p->buckets, POD_NBUCKETS);
 }
@@ -570,6 +573,9 @@ enc_body(struct wcur *w, const struct msg *m, uint32_t page_size)
 		w_u32(w, m->u.join_ack.page_size);
 		w_u32(w, m->u.join_ack.heartbeat_ms);
 		w_u32(w, m->u.join_ack.master);
+		w_u32(w, m->u.join_ack.master_addr);
+		w_u16(w, m->u.join_ack.master_port);
+		w_zero(w, 2);
 		break;
 	case MSG_POD:
 		enc_pod(w, &m->u.pod);
@@ -645,6 +651,7 @@ proto_encode(uint8_t *buf, size_t cap, const struct proto_key *key,
 	w_u16(&w, m->flags);
 	w_zero(&w, 2);
 	w_u64(&w, m->reqid);
+	w_u64(&w, m->stamp);
 	enc_body(&w, m, page_size);
 	if (w.err)
 		return 0;
@@ -675,7 +682,7 @@ body_len(const struct proto_typeinfo *ti, int type, const uint8_t *body,
 	case MSG_POD:
 		r_u32(&r);
 		n = r_u16(&r);
-		return r.err ? 8 : 8 + PODMEMBERLEN * n + POD_NBUCKETS;
+		return r.err ? 8 : 16 + PODMEMBERLEN * n + POD_NBUCKETS;
 	case MSG_HEARTBEAT_ACK:
 		r_u32(&r);
 		n = r_u16(&r);
@@ -711,6 +718,8 @@ dec_pod(struct rcur *r, struct msg_pod *p)
 	p->version = r_u32(r);
 	p->nmembers = r_u16(r);
 	p->master_idx = r_u16(r);
+	p->term = r_u32(r);
+	p->next_id = r_u32(r);
 	if (p->nmembers > POD_MAX_MEMBERS)
 		return -1;
 	for (i = 0; i < p->nmembers; i++) {
@@ -718,6 +727,7 @@ dec_pod(struct rcur *r, struct msg_pod *p)
 		p->members[i].addr = r_u32(r);
 		p->members[i].port = r_u16(r);
 		p->members[i].flags = r_u16(r);
+		p->nonces[i] = r_u64(r);
 	}
 	if ((b = r_take(r, POD_NBUCKETS)) == NULL)
 		return -1;
@@ -827,7 +837,9 @@ dec_body(struct rcur *r, struct msg *m, uint32_t page_size)
 		m->u.join_ack.page_size = r_u32(r);
 		m->u.join_ack.heartbeat_ms = r_u32(r);
 		m->u.join_ack.master = r_u32(r);
-		return 0;
+		m->u.join_ack.master_addr = r_u32(r);
+		m->u.join_ack.master_port = r_u16(r);
+		return r_zero(r, 2) != 0 ? -1 : 0;
 	case MSG_POD:
 		return dec_pod(r, &m->u.pod);
 	case MSG_HEARTBEAT:
@@ -914,6 +926,7 @@ proto_decode(const uint8_t *buf, size_t len, const struct proto_key *key,
 	m->flags = r_u16(&r);
 	reserved = r_zero(&r, 2);
 	m->reqid = r_u64(&r);
+	m->stamp = r_u64(&r);
 	blen = r.len - r.off;
 	if (blen != body_len(ti, m->type, buf + r.off, blen, page_size))
 		return PE_LENGTH;
@@ -926,4 +939,21 @@ proto_decode(const uint8_t *buf, size_t len, const struct proto_key *key,
 	if (msg_check(m, page_size) != 0)
 		return PE_VALUE;
 	return PE_OK;
+}
+
+void
+proto_restamp(uint8_t *buf, size_t len, const struct proto_key *key,
+    uint64_t stamp)
+{
+	struct wcur	w;
+
+	if (len < PROTO_HDRLEN + PROTO_MACLEN)
+		fatalx("%s: a datagram of %zu bytes", __func__, len);
+	w.p = buf;
+	w.cap = len - PROTO_MACLEN;
+	w.off = PROTO_HDRLEN - 8;
+	w.err = 0;
+	w_u64(&w, stamp);
+	proto_init();
+	proto_mac(buf + len - PROTO_MACLEN, buf, len - PROTO_MACLEN, key);
 }

@@ -18,10 +18,10 @@
 #include "directories/pod.h"
 #include "directories/uid.h"
 
-#define PROTO_VERSION	5
+#define PROTO_VERSION	7
 #define PROTO_MAGIC	0x474d		/* "GM" */
 
-#define PROTO_HDRLEN	24		/* bytes before the body */
+#define PROTO_HDRLEN	32		/* bytes before the body */
 #define PROTO_MACLEN	16		/* bytes after the body */
 #define PROTO_KEYLEN	32		/* cluster key */
 #define PROTO_PAGE_MIN	1024		/* smallest page size, bytes */
@@ -32,7 +32,7 @@
 #define PROTO_MAX_LOADS	POD_MAX_MEMBERS	/* loads in one heartbeat ack */
 
 /*
- * Header (24 bytes), then the body, then the MAC:
+ * Header (32 bytes), then the body, then the MAC:
  *
  *  0               1               2               3
  *  0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7
@@ -49,6 +49,10 @@
  * +                                                               +
  * |                                                               |
  * +---------------------------------------------------------------+
+ * |        stamp: sender's clock at sending, us since 1970        |
+ * +                      (64 bits)                                +
+ * |                                                               |
+ * +---------------------------------------------------------------+
  * |                    body (per type, below)                     |
  * +---------------------------------------------------------------+
  * |            MAC: keyed BLAKE2b-128 of all of the above         |
@@ -56,6 +60,11 @@
  *
  * A request carries a fresh request id; its reply carries the same id and
  * PROTO_FREPLY.  A forwarded getpage keeps the requester's id.
+ *
+ * The stamp rises strictly with every datagram a node sends, retransmissions
+ * included, so a receiver drops a datagram it has seen before, or one older
+ * than its window for that sender or than NET_STAMP_MAX_AGE_MS (replay
+ * protection, gms/replay.h).
  *
  * A UID on the wire is 16 bytes: node (32), space (32), pgno (64).
  */
@@ -95,6 +104,8 @@ enum proto_status {
 	ST_FULL = 2,		/* cluster full, or no frame for a putpage */
 	ST_NOTMEMBER = 3,	/* sender is not in the POD */
 	ST_STALE = 4,		/* sender's POD differs from ours */
+	ST_NOTMASTER = 5,	/* JOIN to a member: the master is elsewhere */
+	ST_NOQUORUM = 6,	/* master cut off from a majority: no changes */
 };
 
 /*
@@ -115,7 +126,7 @@ struct msg_join {
 };
 
 /*
- * JOIN_ACK body (20 bytes):
+ * JOIN_ACK body (28 bytes):
  * +---------------+---------------+-------------------------------+
  * |    status     | policy (POL_*)|         reserved (0)          |
  * +---------------+---------------+-------------------------------+
@@ -127,6 +138,12 @@ struct msg_join {
  * +---------------------------------------------------------------+
  * |                  master's node id                             |
  * +---------------------------------------------------------------+
+ * |                  master's IPv4 address                        |
+ * +-------------------------------+-------------------------------+
+ * |       master's UDP port       |         reserved (0)          |
+ * +-------------------------------+-------------------------------+
+ * A member that is not the master answers ST_NOTMASTER with the master's
+ * id and address (0 if it knows none): the joiner asks there.
  */
 #define POL_GMS		0	/* the cluster's replacement policy */
 #define POL_LOCAL	1
@@ -138,15 +155,21 @@ struct msg_join_ack {
 	uint32_t	page_size;
 	uint32_t	heartbeat_ms;
 	uint32_t	master;
+	uint32_t	master_addr;
+	uint16_t	master_port;
 };
 
 /*
- * POD body (8 + 12 n + 256 bytes):
+ * POD body (16 + 20 n + 256 bytes):
  * +---------------------------------------------------------------+
  * |                         POD version                           |
  * +-------------------------------+-------------------------------+
  * |       member count n          |      master's index           |
  * +-------------------------------+-------------------------------+
+ * |              membership term (a new master: one more)         |
+ * +---------------------------------------------------------------+
+ * |              next node id the master will give                |
+ * +---------------------------------------------------------------+
  * n times:
  * +---------------------------------------------------------------+
  * |                          node id                              |
@@ -155,13 +178,20 @@ struct msg_join_ack {
  * +-------------------------------+-------------------------------+
  * |           UDP port            |        member flags           |
  * +-------------------------------+-------------------------------+
+ * |               member's start nonce (64 bits)                  |
+ * +                                                               +
+ * +---------------------------------------------------------------+
  * then 256 bytes: bucket i -> index of the member owning it.
+ * Every member thus holds what a new master needs (member.c, failover).
  */
 struct msg_pod {
 	uint32_t		version;
 	uint16_t		nmembers;
 	uint16_t		master_idx;
+	uint32_t		term;
+	uint32_t		next_id;
 	struct pod_member	members[POD_MAX_MEMBERS];
+	uint64_t		nonces[POD_MAX_MEMBERS];
 	uint8_t			buckets[POD_NBUCKETS];
 };
 
@@ -215,7 +245,8 @@ struct msg_heartbeat_ack {
  * +---------------+-----------------------------------------------+
  * |                  value (meaning per request)                  |
  * +---------------------------------------------------------------+
- * LEAVE/LEAVE_DONE are acked with ST_OK; POD acks carry the version.
+ * LEAVE/LEAVE_DONE are acked with ST_OK (ST_NOQUORUM: master cut off);
+ * POD acks carry the version, a refusal (ST_STALE) the refuser's term.
  */
 struct msg_ack {
 	uint8_t		status;
@@ -440,6 +471,7 @@ struct msg {
 	uint32_t	cluster;
 	uint32_t	sender;
 	uint64_t	reqid;
+	uint64_t	stamp;		/* us since 1970, strictly rising */
 	union {
 		struct msg_join			join;
 		struct msg_join_ack		join_ack;
@@ -496,5 +528,12 @@ size_t		 proto_encode(uint8_t *buf, size_t cap, const struct proto_key *,
 int		 proto_decode(const uint8_t *buf, size_t len,
 		    const struct proto_key *, uint32_t cluster,
 		    uint32_t page_size, struct msg *m);
+/*
+ * Give an encoded datagram (len bytes, with its MAC) a new stamp and
+ * recompute its MAC: a retransmission is a new datagram to the receiver's
+ * replay check.
+ */
+void		 proto_restamp(uint8_t *buf, size_t len,
+		    const struct proto_key *, uint64_t stamp);
 
 #endif

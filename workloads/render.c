@@ -171,9 +171,9 @@ rn_cell(uint64_t i)
 	return c;
 }
 
-/* Sphere p as a disc seen along axis a (0: z, 1: x, 2: y). */
+/* Sphere p as a disc in image px seen along axis a (0: z, 1: x, 2: y). */
 static void
-rn_splat(const struct rn_prim *p, int a)
+rn_splat(struct rn_pixel (*px)[RN_W], const struct rn_prim *p, int a)
 {
 	float	u = a == 1 ? p->y : p->x, v = a == 2 ? p->z : a == 1 ? p->z :
 		    p->y, d = a == 0 ? p->z : a == 1 ? p->x : p->y;
@@ -185,10 +185,10 @@ rn_splat(const struct rn_prim *p, int a)
 	for (y = y0 < 0 ? 0 : y0; y <= y1 && y < RN_W; y++)
 		for (x = x0 < 0 ? 0 : x0; x <= x1 && x < RN_W; x++) {
 			if ((x - cu) * (x - cu) + (y - cv) * (y - cv) >
-			    rr * rr || d >= rn_fb->px[y][x].depth)
+			    rr * rr || d >= px[y][x].depth)
 				continue;
-			rn_fb->px[y][x].depth = d;
-			rn_fb->px[y][x].color = p->color;
+			px[y][x].depth = d;
+			px[y][x].color = p->color;
 		}
 }
 
@@ -207,24 +207,32 @@ rn_check_fb(void)
 }
 
 static void
+rn_clear(struct rn_pixel (*px)[RN_W])
+{
+	int	x, y;
+
+	for (y = 0; y < RN_W; y++)
+		for (x = 0; x < RN_W; x++) {
+			px[y][x].depth = INFINITY;
+			px[y][x].color = 0;
+		}
+}
+
+static void
 rn_pass(uint64_t pass)
 {
 	const struct rn_cell	*c;
 	uint64_t		 i, k;
-	int			 x, y;
+	int			 y;
 
 	if (pass > 0 && rn_check_fb())
 		return;
-	for (y = 0; y < RN_W; y++)
-		for (x = 0; x < RN_W; x++) {
-			rn_fb->px[y][x].depth = INFINITY;
-			rn_fb->px[y][x].color = 0;
-		}
+	rn_clear(rn_fb->px);
 	for (i = 0; i < rn_h.ncells; i++) {
 		if ((c = rn_cell(i)) == NULL)
 			return;
 		for (k = 0; k < c->nprims; k++)
-			rn_splat(&c->prim[k], (int)(pass % 3));
+			rn_splat(rn_fb->px, &c->prim[k], (int)(pass % 3));
 		w.done_ops++;
 		if ((i & 255) == 0)
 			wl_progress(&w, pass * rn_h.ncells + i,
@@ -237,29 +245,38 @@ rn_pass(uint64_t pass)
 	    sizeof rn_fb->rowsum, pass));
 }
 
-/* The whole scene against its checksums and against the seed. */
+/*
+ * The whole scene against its checksums and against the seed; the last
+ * pass's image against the same pass drawn again from the seed's cells.
+ */
 static void
 rn_verify(void)
 {
 	struct rn_cell		*want = malloc(sizeof *want);
+	struct rn_fb		*img = malloc(sizeof *img);
 	struct rn_ix		 wx;
 	const struct rn_ix	*ix = (const struct rn_ix *)(rn_scene +
 				    WL_BLOCK);
 	const void		*at;
-	uint64_t		 i;
+	uint64_t		 i, k;
+	int			 redraw = w.corrupt == 0 && w.passes > 0;
 
-	if (want == NULL)
+	if (want == NULL || img == NULL)
 		wl_die(&w, WL_EXIT_GMS, "out of memory");
-	if (w.corrupt == 0)	/* else the last pass did not finish */
+	if (redraw)		/* else the last pass did not finish */
 		rn_check_fb();
+	rn_clear(img->px);
 	if ((at = wl_diff(rn_scene, &rn_h, sizeof rn_h)) != NULL)
 		wl_corrupt(&w, rn_sr, at, "the scene's header differs");
 	for (i = 0; i < rn_h.ncells; i++) {
 		if ((i & 1023) == 0)
 			wl_progress(&w, i, rn_h.ncells);
+		rn_gen_cell(want, i);
+		for (k = 0; redraw && k < want->nprims; k++)
+			rn_splat(img->px, &want->prim[k],
+			    (int)((w.passes - 1) % 3));
 		if (rn_cell(i) == NULL)
 			continue;
-		rn_gen_cell(want, i);
 		rn_gen_ix(&wx, want, i);
 		if ((at = wl_diff(&ix[i], &wx, sizeof wx)) != NULL)
 			wl_corrupt(&w, rn_sr, at, "index record of cell %"
@@ -269,6 +286,11 @@ rn_verify(void)
 			wl_corrupt(&w, rn_sr, at, "cell %" PRIu64 " differs "
 			    "from the seed's", i);
 	}
+	if (redraw && w.corrupt == 0 &&
+	    (at = wl_diff(rn_fb->px, img->px, sizeof img->px)) != NULL)
+		wl_corrupt(&w, rn_fr, at, "the last image differs from the "
+		    "seed's scene drawn again");
+	free(img);
 	free(want);
 }
 

@@ -204,6 +204,9 @@ wl_parse(struct wl *w, int argc, char **argv)
 			w->quiet = 1;
 		else if (IS("--pause-after-build") && eq == NULL)
 			w->pause = 1;
+		else if (a[0] != '-')
+			wl_die(w, WL_EXIT_USAGE, "unexpected argument \"%s\" "
+			    "(the size is given as --size MB).", a);
 		else
 			wl_die(w, WL_EXIT_USAGE, "unknown option \"%s\"; see "
 			    "wl-%s --help.", a, p->name);
@@ -408,6 +411,8 @@ wl_finish(struct wl *w)
 	double		el, bs, rs, vs;
 	int		ok = w->corrupt == 0;
 
+	if (wl_gms != NULL)
+		gms_disconnect(wl_gms);
 	getrusage(RUSAGE_SELF, &ru);
 	vs = (double)(end - w->t_verify) / 1e9;
 	bs = (double)w->t_build / 1e9;
@@ -435,6 +440,10 @@ wl_finish(struct wl *w)
 	if (!ok)
 		fprintf(stderr, "wl-%s: %" PRIu64 " corrupt pages\n",
 		    w->prog->name, w->corrupt);
+	if (!ok && (w->prog->opts & WL_OPT_FILE))
+		fprintf(stderr, "wl-%s: %s is kept as it is; delete it to "
+		    "have it made from the seed again\n", w->prog->name,
+		    wl_file_path(w));
 	fflush(stdout);
 	exit(ok ? WL_EXIT_OK : WL_EXIT_CORRUPT);
 }
@@ -674,16 +683,20 @@ wl_zipf_next(const struct wl_zipf *z, struct wl_rng *r)
 uint64_t
 wl_scatter(uint64_t rank, uint64_t n)
 {
-	uint64_t	m = 0x9e3779b97f4a7c15ULL % n, a, b, t;
+	static uint64_t	last_n, last_m;	/* the multiplier of the last n */
+	uint64_t	m, a, b, t;
 
-	/* a multiplier coprime with n: a bijection of [0, n) */
-	for (;; m++) {
-		if (m == 0)
-			continue;
-		for (a = m, b = n; b != 0; t = a % b, a = b, b = t)
-			;
-		if (a == 1)
-			break;
+	if (n != last_n) {	/* a multiplier coprime with n: a bijection */
+		for (m = 0x9e3779b97f4a7c15ULL % n; ; m++) {
+			if (m == 0)
+				continue;
+			for (a = m, b = n; b != 0; t = a % b, a = b, b = t)
+				;
+			if (a == 1)
+				break;
+		}
+		last_n = n;
+		last_m = m;
 	}
-	return (uint64_t)(((unsigned __int128)rank * m) % n);
+	return (uint64_t)(((unsigned __int128)rank * last_m) % n);
 }

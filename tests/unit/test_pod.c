@@ -402,6 +402,36 @@ test_set(void)
 	pod_free(b);
 }
 
+/* Two disjoint sides of one membership never both have a quorum. */
+static void
+test_quorum(void)
+{
+	uint32_t	ids[6] = { 9, 3, 4, 5, 7, 8 };
+	uint8_t		side[6], other[6];
+	int		n, mask, i, both = 0;
+
+	CHECK_EQ(pod_quorum(ids, (uint8_t[]){ 1 }, 1), 1);
+	CHECK_EQ(pod_quorum(ids, (uint8_t[]){ 0 }, 1), 0);
+	CHECK_EQ(pod_quorum(ids, (uint8_t[]){ 1, 0, 1, 0, 1 }, 5), 1);
+	CHECK_EQ(pod_quorum(ids, (uint8_t[]){ 1, 0, 0, 0, 1 }, 5), 0);
+	/* half: only the half with the lowest id (3, at index 1) */
+	CHECK_EQ(pod_quorum(ids, (uint8_t[]){ 0, 1, 1, 0 }, 4), 1);
+	CHECK_EQ(pod_quorum(ids, (uint8_t[]){ 1, 0, 0, 1 }, 4), 0);
+	CHECK_EQ(pod_quorum(ids, (uint8_t[]){ 1, 0 }, 2), 0);
+	CHECK_EQ(pod_quorum(ids, (uint8_t[]){ 0, 1 }, 2), 1);
+	for (n = 1; n <= 6; n++) {
+		for (mask = 0; mask < 1 << n; mask++) {
+			for (i = 0; i < n; i++) {
+				side[i] = (mask >> i) & 1;
+				other[i] = !side[i];
+			}
+			both += pod_quorum(ids, side, n) &&
+			    pod_quorum(ids, other, n);
+		}
+	}
+	CHECK_EQ(both, 0);
+}
+
 int
 main(void)
 {
@@ -414,5 +444,6 @@ main(void)
 	RUN(test_balance);
 	RUN(test_compute_rejects);
 	RUN(test_set);
+	RUN(test_quorum);
 	return CHECK_DONE();
 }

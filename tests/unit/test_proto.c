@@ -17,6 +17,7 @@
 #define CLUSTER		0xc0ffee01u
 #define SENDER		0x0a0b0c0du
 #define REQID		0x0123456789abcdefULL
+#define STAMP		0x00061f0000000000ULL	/* us since 1970, 2024 */
 #define BODY(off)	(PROTO_HDRLEN + (off))	/* offset of a body field */
 #define NTYPES		(sizeof types / sizeof types[0])
 
@@ -56,6 +57,7 @@ sample(int type, uint32_t ps, struct msg *m)
 	m->cluster = CLUSTER;
 	m->sender = type == MSG_JOIN ? 0 : SENDER;
 	m->reqid = REQID + type;
+	m->stamp = STAMP + type;
 	switch (type) {
 	case MSG_JOIN:
 		m->u.join.page_size = ps;
@@ -69,12 +71,17 @@ sample(int type, uint32_t ps, struct msg *m)
 		m->u.join_ack.page_size = ps;
 		m->u.join_ack.heartbeat_ms = 250;
 		m->u.join_ack.master = 0x80000003u;
+		m->u.join_ack.master_addr = 0x0a000102u;
+		m->u.join_ack.master_port = 40123;
 		break;
 	case MSG_POD:
 		m->u.pod.version = 0x11223344;
 		m->u.pod.nmembers = 5;
 		m->u.pod.master_idx = 2;
+		m->u.pod.term = 0x0badcafe;
+		m->u.pod.next_id = 0x00c0ffee;
 		for (i = 0; i < 5; i++) {
+			m->u.pod.nonces[i] = 0x0102030405060708ULL * (i + 1);
 			m->u.pod.members[i].id = 10 + 7 * i;
 			m->u.pod.members[i].addr = 0x7f000001u + (i << 16);
 			m->u.pod.members[i].port = 40000 + i;
@@ -191,12 +198,13 @@ want_body(const struct msg *m, uint32_t ps)
 	case MSG_HEARTBEAT:
 		return 16;
 	case MSG_JOIN_ACK:
+		return 28;
 	case MSG_MISS:
 		return 20;
 	case MSG_DISCARD:
 		return 24;
 	case MSG_POD:
-		return 8 + 12 * m->u.pod.nmembers + 256;
+		return 16 + 20 * m->u.pod.nmembers + 256;
 	case MSG_HEARTBEAT_ACK:
 		return 8 + 8 * m->u.heartbeat_ack.nloads;
 	case MSG_ACK:
@@ -247,18 +255,22 @@ body_same(const struct msg *a, const struct msg *b, uint32_t ps)
 		    a->u.join_ack.node == b->u.join_ack.node &&
 		    a->u.join_ack.page_size == b->u.join_ack.page_size &&
 		    a->u.join_ack.heartbeat_ms == b->u.join_ack.heartbeat_ms &&
-		    a->u.join_ack.master == b->u.join_ack.master;
+		    a->u.join_ack.master == b->u.join_ack.master &&
+		    a->u.join_ack.master_addr == b->u.join_ack.master_addr &&
+		    a->u.join_ack.master_port == b->u.join_ack.master_port;
 	case MSG_POD:
 		if (pa->version != pb->version ||
 		    pa->nmembers != pb->nmembers ||
 		    pa->master_idx != pb->master_idx ||
+		    pa->term != pb->term || pa->next_id != pb->next_id ||
 		    memcmp(pa->buckets, pb->buckets, POD_NBUCKETS) != 0)
 			return 0;
 		for (i = 0; i < pa->nmembers; i++) {
 			if (pa->members[i].id != pb->members[i].id ||
 			    pa->members[i].addr != pb->members[i].addr ||
 			    pa->members[i].port != pb->members[i].port ||
-			    pa->members[i].flags != pb->members[i].flags)
+			    pa->members[i].flags != pb->members[i].flags ||
+			    pa->nonces[i] != pb->nonces[i])
 				return 0;
 		}
 		return 1;
@@ -355,7 +367,7 @@ msg_same(const struct msg *a, const struct msg *b, uint32_t ps)
 {
 	if (a->type != b->type || a->flags != b->flags ||
 	    a->cluster != b->cluster || a->sender != b->sender ||
-	    a->reqid != b->reqid)
+	    a->reqid != b->reqid || a->stamp != b->stamp)
 		return 0;
 	return body_same(a, b, ps);
 }
@@ -581,11 +593,12 @@ test_roundtrip_limits(void)
 		m.u.pod.members[i].addr = 0xc0a80000u + i;
 		m.u.pod.members[i].port = 65535 - i;
 		m.u.pod.members[i].flags = i & 1 ? POD_MLEAVING : 0;
+		m.u.pod.nonces[i] = ~0ULL - i;
 	}
 	for (i = 0; i < POD_NBUCKETS; i++)
 		m.u.pod.buckets[i] = (i * 2) % POD_MAX_MEMBERS;
 	len = proto_encode(buf, sizeof buf, &key, 4096, &m);
-	CHECK_EQ(len, PROTO_HDRLEN + 8 + 12 * 64 + 256 + PROTO_MACLEN);
+	CHECK_EQ(len, PROTO_HDRLEN + 16 + 20 * 64 + 256 + PROTO_MACLEN);
 	CHECK_EQ(decode(buf, len, 4096, &out), PE_OK);
 	CHECK(msg_same(&m, &out, 4096));
 
@@ -631,24 +644,27 @@ static void
 test_golden(void)
 {
 	static const uint8_t	hb[] = {
-		0x47, 0x4d, 0x05, 0x04, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x06, 0x04, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xf3,
+		0x00, 0x06, 0x1f, 0x00, 0x00, 0x00, 0x00, 0x04,
 		0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x03, 0xe8,
 		0x00, 0x00, 0x07, 0xd0, 0x00, 0x00, 0x0b, 0xb8,
 	};
 	static const uint8_t	gp[] = {
-		0x47, 0x4d, 0x05, 0x20, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x06, 0x20, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xce, 0x0f,
+		0x00, 0x06, 0x1f, 0x00, 0x00, 0x00, 0x00, 0x20,
 		0x00, 0x00, 0x12, 0x34, 0x80, 0x00, 0x00, 0x05,
 		0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x21,
 		0x00, 0x00, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x4d,
 	};
 	static const uint8_t	ack[] = {
-		0x47, 0x4d, 0x05, 0x08, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x06, 0x08, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x01, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xf7,
+		0x00, 0x06, 0x1f, 0x00, 0x00, 0x00, 0x00, 0x08,
 		0x04, 0x00, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef,
 	};
 	uint8_t		buf[256], mac[PROTO_MACLEN];
@@ -672,6 +688,24 @@ test_golden(void)
 	len = proto_encode(buf, sizeof buf, &key, 4096, &m);
 	CHECK_EQ(len, sizeof ack + PROTO_MACLEN);
 	CHECK(memcmp(buf, ack, sizeof ack) == 0);
+}
+
+/* A datagram given a new stamp decodes with it, and only with it. */
+static void
+test_restamp(void)
+{
+	struct msg	m, out;
+	struct dg	d;
+
+	dg_make(&d, MSG_PUTPAGE, 4096);
+	proto_restamp(d.b, d.len, &key, STAMP + 99);
+	CHECK_EQ(decode(d.b, d.len, 4096, &out), PE_OK);
+	sample(MSG_PUTPAGE, 4096, &m);
+	m.stamp = STAMP + 99;
+	CHECK(msg_same(&m, &out, 4096));
+	/* the stamp is under the MAC */
+	d.b[PROTO_HDRLEN - 1] ^= 1;
+	CHECK_EQ(decode(d.b, d.len, 4096, &out), PE_MAC);
 }
 
 /* The cluster key: keyed BLAKE2b, pinned so every build derives the same. */
@@ -744,7 +778,7 @@ test_encode_rejects(void)
 	REJECT(MSG_HEARTBEAT, 4096, m.flags = PROTO_FREPLY);
 	REJECT(MSG_ACK, 4096, m.flags = 0);
 	REJECT(MSG_ACK, 4096, m.flags = PROTO_FREPLY | 2);
-	REJECT(MSG_ACK, 4096, m.u.ack.status = ST_STALE + 1);
+	REJECT(MSG_ACK, 4096, m.u.ack.status = ST_NOQUORUM + 1);
 	REJECT(MSG_JOIN, 4096, m.u.join.page_size = 3000);
 	REJECT(MSG_JOIN, 4096, m.u.join.page_size = PROTO_PAGE_MIN / 2);
 	REJECT(MSG_JOIN, 4096, m.u.join.page_size = PROTO_PAGE_MAX * 2);
@@ -752,6 +786,7 @@ test_encode_rejects(void)
 	REJECT(MSG_JOIN_ACK, 4096, m.u.join_ack.node = 0);
 	REJECT(MSG_JOIN_ACK, 4096, m.u.join_ack.status = 9);
 	REJECT(MSG_POD, 4096, m.u.pod.nmembers = 0);
+	REJECT(MSG_POD, 4096, m.u.pod.term = 0);
 	REJECT(MSG_POD, 4096, m.u.pod.nmembers = POD_MAX_MEMBERS + 1);
 	REJECT(MSG_POD, 4096, m.u.pod.master_idx = 5);
 	REJECT(MSG_POD, 4096, m.u.pod.buckets[17] = 5);
@@ -806,7 +841,8 @@ static void
 test_malformed_join_ack(void)
 {
 	malformed_common(MSG_JOIN_ACK);
-	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(0), ST_STALE + 1), PE_VALUE);
+	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(0), ST_NOQUORUM + 1), PE_VALUE);
+	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(0), ST_NOTMASTER), PE_OK);
 	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(0), 0xff), PE_VALUE);
 	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(1), POL_NCHANCE + 1), PE_VALUE);
 	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(1), POL_LOCAL), PE_OK);	/* policy */
@@ -817,12 +853,14 @@ test_malformed_join_ack(void)
 	CHECK_EQ(mut32(MSG_JOIN_ACK, BODY(8), 0), PE_VALUE);
 	CHECK_EQ(mut32(MSG_JOIN_ACK, BODY(12), 0), PE_VALUE);
 	CHECK_EQ(mut32(MSG_JOIN_ACK, BODY(16), 0), PE_VALUE);	/* master */
+	CHECK_EQ(mut32(MSG_JOIN_ACK, BODY(20), 0), PE_OK);	/* its addr */
+	CHECK_EQ(mut8(MSG_JOIN_ACK, BODY(26), 1), PE_VALUE);	/* reserved */
 }
 
 static void
 test_malformed_pod(void)
 {
-	uint8_t		body[8 + 12 * (POD_MAX_MEMBERS + 1) + 256];
+	uint8_t		body[16 + 20 * (POD_MAX_MEMBERS + 1) + 256];
 	struct dg	d;
 	int		i, n;
 
@@ -833,30 +871,34 @@ test_malformed_pod(void)
 	CHECK_EQ(mut16(MSG_POD, BODY(4), 0xffff), PE_LENGTH);
 	CHECK_EQ(mut16(MSG_POD, BODY(6), 5), PE_VALUE);	/* master index */
 	CHECK_EQ(mut16(MSG_POD, BODY(6), 0xffff), PE_VALUE);
-	CHECK_EQ(mut32(MSG_POD, BODY(8 + 12 * 4), 0), PE_VALUE); /* id */
-	CHECK_EQ(mut16(MSG_POD, BODY(8 + 12 * 1 + 10), 0x0100), PE_VALUE);
-	CHECK_EQ(mut8(MSG_POD, BODY(8 + 12 * 5 + 255), 5), PE_VALUE);
-	CHECK_EQ(mut8(MSG_POD, BODY(8 + 12 * 5), 0xff), PE_VALUE);
-	CHECK_EQ(mut8(MSG_POD, BODY(8 + 12 * 5 + 100), 4), PE_OK);
+	CHECK_EQ(mut32(MSG_POD, BODY(8), 0), PE_VALUE);	/* term */
+	CHECK_EQ(mut32(MSG_POD, BODY(12), 0), PE_OK);	/* next id */
+	CHECK_EQ(mut32(MSG_POD, BODY(16 + 20 * 4), 0), PE_VALUE); /* id */
+	CHECK_EQ(mut16(MSG_POD, BODY(16 + 20 * 1 + 10), 0x0100), PE_VALUE);
+	CHECK_EQ(mut32(MSG_POD, BODY(16 + 20 * 1 + 12), 0), PE_OK); /* nonce */
+	CHECK_EQ(mut8(MSG_POD, BODY(16 + 20 * 5 + 255), 5), PE_VALUE);
+	CHECK_EQ(mut8(MSG_POD, BODY(16 + 20 * 5), 0xff), PE_VALUE);
+	CHECK_EQ(mut8(MSG_POD, BODY(16 + 20 * 5 + 100), 4), PE_OK);
 
 	/* counts 0 and 65 with bodies of the matching length */
 	for (n = 0; n <= POD_MAX_MEMBERS + 1; n += POD_MAX_MEMBERS + 1) {
 		memset(body, 0, sizeof body);
 		put32(body, 1);
 		put16(body + 4, n);
+		put32(body + 8, 1);
 		for (i = 0; i < n; i++) {
-			put32(body + 8 + 12 * i, i + 1);
-			put32(body + 8 + 12 * i + 4, 0x7f000001);
-			put16(body + 8 + 12 * i + 8, 5000 + i);
+			put32(body + 16 + 20 * i, i + 1);
+			put32(body + 16 + 20 * i + 4, 0x7f000001);
+			put16(body + 16 + 20 * i + 8, 5000 + i);
 		}
-		dg_raw(&d, MSG_POD, 0, body, 8 + 12 * n + 256);
+		dg_raw(&d, MSG_POD, 0, body, 16 + 20 * n + 256);
 		CHECK_EQ(dg_decode(&d, 4096), PE_VALUE);
 	}
 	/* and the same hand-made body with 64 members is fine */
 	n = POD_MAX_MEMBERS;
 	put16(body + 4, n);
-	memset(body + 8 + 12 * n, 7, 256);
-	dg_raw(&d, MSG_POD, 0, body, 8 + 12 * n + 256);
+	memset(body + 16 + 20 * n, 7, 256);
+	dg_raw(&d, MSG_POD, 0, body, 16 + 20 * n + 256);
 	CHECK_EQ(dg_decode(&d, 4096), PE_OK);
 	/* a body too short to hold its count */
 	dg_raw(&d, MSG_POD, 0, body, 5);
@@ -917,7 +959,7 @@ static void
 test_malformed_ack(void)
 {
 	malformed_common(MSG_ACK);
-	CHECK_EQ(mut8(MSG_ACK, BODY(0), ST_STALE + 1), PE_VALUE);
+	CHECK_EQ(mut8(MSG_ACK, BODY(0), ST_NOQUORUM + 1), PE_VALUE);
 	CHECK_EQ(mut8(MSG_ACK, BODY(1), 1), PE_VALUE);
 	CHECK_EQ(mut8(MSG_ACK, BODY(2), 1), PE_VALUE);
 	CHECK_EQ(mut8(MSG_ACK, BODY(3), 1), PE_VALUE);
@@ -1238,6 +1280,7 @@ main(void)
 	RUN(test_key_derive);
 	RUN(test_names);
 	RUN(test_golden);
+	RUN(test_restamp);
 	RUN(test_roundtrip);
 	RUN(test_roundtrip_limits);
 	RUN(test_encode_rejects);
