@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # experiments/lib.sh: what every experiment script (experiments/figs/NAME)
 # shares: its options, progress lines, the metadata line, CSV and markdown
 # output, gnuplot figures, workloads, and a cluster that is local processes
