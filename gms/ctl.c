@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <utlist.h>
+
 #include "gms/ctlmsg.h"
 #include "gms/log.h"
 #include "gms/node.h"
@@ -32,6 +34,7 @@ struct ctl_conn {
 	int		 refs;
 	int		 closed;
 	int		 lost;		/* CTL_LOST sent, being closed */
+	struct ctl_conn	*prev, *next;	/* ctl_conns: the open ones */
 };
 
 /* One request in flight: who asked and what. */
@@ -44,6 +47,7 @@ struct ctl_req {
 static int		 ctl_fd = -1;
 static struct event	*ctl_ev;
 static char		 ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static struct ctl_conn	*ctl_conns;	/* open connections, closed at exit */
 
 void
 ctl_conn_hold(struct ctl_conn *c)
@@ -69,6 +73,7 @@ ctl_conn_close(struct ctl_conn *c)
 	if (c->closed)
 		return;
 	c->closed = 1;
+	DL_DELETE(ctl_conns, c);
 	pager_conn_closed(c->n, c);
 	event_free(c->ev);
 	c->ev = NULL;
@@ -599,6 +604,7 @@ ctl_accept(evutil_socket_t fd, short what, void *arg)
 	c->ev = event_new(n->base, cfd, EV_READ | EV_PERSIST, ctl_readable,
 	    c);
 	event_add(c->ev, NULL);
+	DL_APPEND(ctl_conns, c);
 }
 
 int
@@ -640,7 +646,11 @@ ctl_listen(struct node *n, char *err, size_t errlen)
 void
 ctl_close(struct node *n)
 {
+	struct ctl_conn	*c, *tmp;
+
 	(void)n;
+	DL_FOREACH_SAFE(ctl_conns, c, tmp)
+		ctl_conn_close(c);
 	if (ctl_fd == -1)
 		return;
 	event_free(ctl_ev);
