@@ -111,7 +111,7 @@ usage(void)
 	exit(2);
 }
 
-/* --link and --inject: a bad value is a usage error (exit 2). */
+/* --link and --inject: a bad value ends gmsd like any other (exit 1). */
 static void
 parse_net_opt(struct gmsd_opts *o, int ch, const char *arg)
 {
@@ -120,18 +120,15 @@ parse_net_opt(struct gmsd_opts *o, int ch, const char *arg)
 	if (ch == 'L') {
 		o->link = link_model_parse(arg, &o->link_custom);
 		if (o->link == NULL) {
-			log_warnx("--link %s: one of none, atm155, 1gbe, 10gbe, "
+			fatalx("--link %s: one of none, atm155, 1gbe, 10gbe, "
 			    "or LAT_US:MBIT (e.g. 505:155, at most %u us and "
 			    "%u Mb/s)", arg, LINK_LAT_US_MAX, LINK_MBIT_MAX);
-			exit(2);
 		}
 		o->link_name = o->link == &o->link_custom ? arg : o->link->name;
 		return;
 	}
-	if (net_inject_parse(arg, &o->inj, err, sizeof err) == -1) {
-		log_warnx("--inject: %s", err);
-		exit(2);
-	}
+	if (net_inject_parse(arg, &o->inj, err, sizeof err) == -1)
+		fatalx("--inject: %s", err);
 	o->inject = arg;
 }
 
