@@ -51,6 +51,8 @@ struct gmsd_opts {
 	uint32_t	 sample_ms;
 	uint32_t	 sample_pct;
 	int		 verbosity;
+	uint32_t	 putpage_batch;		/* the fault path */
+	uint32_t	 prefetch;
 };
 
 static void
@@ -61,7 +63,7 @@ usage(void)
 "            [--dir DIR] [--key-file FILE] [--cluster ID]\n"
 "            [--page-size BYTES] [--heartbeat MS] [--policy P]\n"
 "            [--disk MODEL] [--sample-ms MS] [--sample-share PCT]\n"
-"            [--trace FILE] [-v] [-q]\n"
+"            [--trace FILE] [--putpage-batch N] [--prefetch K] [-v] [-q]\n"
 "\n"
 "  --listen HOST:PORT  UDP address of this node (default %s;\n"
 "                      port 0 lets the kernel choose)\n"
@@ -84,8 +86,15 @@ usage(void)
 "  --sample-ms MS      age sampler period (default 1000; 0: off)\n"
 "  --sample-share PCT  share of each region sampled per period (25)\n"
 "  --trace FILE        record every datagram sent and received in FILE\n"
-"                      (pcap; read it with gmstrace, tcpdump or tshark)\n",
-	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS);
+"                      (pcap; read it with gmstrace, tcpdump or tshark)\n"
+"  --putpage-batch N   keep N frames free, evicting ahead of faults in\n"
+"                      bursts, and register received putpages with their\n"
+"                      GCD node together (default %d; 0: evict at each\n"
+"                      fault, one update per page; at most %d)\n"
+"  --prefetch K        on sequential faults, read the next K pages ahead\n"
+"                      from the cluster (default %d; 0: off; at most %d)\n",
+	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS, NODE_PUTPAGE_BATCH,
+	    NODE_BATCH_MAX, NODE_PREFETCH, NODE_PREFETCH_MAX);
 	exit(2);
 }
 
@@ -147,6 +156,8 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "putpage-batch", required_argument, NULL, 'B' },
+		{ "prefetch", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	ch;
@@ -161,6 +172,8 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 	o->sample_pct = AGES_SHARE_DEFAULT;
 	o->disk = store_model("none");
 	o->verbosity = LOG_INFO;
+	o->putpage_batch = NODE_PUTPAGE_BATCH;
+	o->prefetch = NODE_PREFETCH;
 	while ((ch = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
@@ -218,6 +231,18 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 			break;
 		case 'T':
 			o->trace = optarg;
+			break;
+		case 'B':
+			if (cli_parse_u32(optarg, &o->putpage_batch) == -1 ||
+			    o->putpage_batch > NODE_BATCH_MAX)
+				fatalx("--putpage-batch %s: pages from 0 (off) "
+				    "to %d", optarg, NODE_BATCH_MAX);
+			break;
+		case 'F':
+			if (cli_parse_u32(optarg, &o->prefetch) == -1 ||
+			    o->prefetch > NODE_PREFETCH_MAX)
+				fatalx("--prefetch %s: pages from 0 (off) to %d",
+				    optarg, NODE_PREFETCH_MAX);
 			break;
 		case 'P':
 			if (strcmp(optarg, "gms") == 0)
@@ -293,6 +318,8 @@ setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 	n->disk = o->disk;
 	n->sample_ms = o->sample_ms;
 	n->sample_pct = o->sample_pct;
+	n->putpage_batch = o->putpage_batch;
+	n->prefetch = o->prefetch;
 	if (posix_memalign((void **)&n->pagebuf, STORE_ALIGN,
 	    o->page_size) != 0 || posix_memalign((void **)&n->fetchbuf,
 	    STORE_ALIGN, o->page_size) != 0)
@@ -325,6 +352,9 @@ setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 	n->base = event_base_new();
 	if (n->base == NULL)
 		fatalx("cannot create the event loop");
+	/* the fault path: eviction ahead runs when nothing else waits */
+	if (event_base_priority_init(n->base, NODE_NPRI) == -1)
+		fatalx("cannot set the event loop's priorities");
 	n->net = net_open(n->base, &cfg, node_recv, n, err, sizeof err);
 	if (n->net == NULL)
 		fatalx("%s", err);

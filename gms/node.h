@@ -28,6 +28,7 @@ struct ctl_conn;
 struct ctl_map;
 struct page_gen;
 struct replace;
+struct gcd_coalesce;
 struct store_model;
 
 #define NODE_HEARTBEAT_MS	500	/* default heartbeat interval */
@@ -79,6 +80,9 @@ struct node_stats {
 	uint64_t	faults, faults_cluster, faults_disk, wp_faults;
 	uint64_t	evict_local, writebacks, sampled, referenced;
 	uint64_t	epoch_puts, epoch_discards;
+	/* the fault path (pager.c, pages.c) */
+	uint64_t	evict_ahead, gcd_coalesced;
+	uint64_t	prefetch_sent, prefetch_installed, prefetch_waited;
 };
 
 #define POLICY_GMS	0	/* cluster memory, as in the paper */
@@ -146,6 +150,12 @@ struct node {
 	struct node_stats	 st;
 	uint64_t		 started_ms;
 	uint64_t		 rand_state;
+	/* the fault path (pager.c, pages.c; README "The fault path") */
+	uint32_t		 putpage_batch;	/* frames freed ahead; 0: inline */
+	uint32_t		 prefetch;	/* pages read ahead of a stream */
+	uint32_t		 refill_hint;	/* who gave us the last page */
+	struct event		*refill_ev;	/* pager.c: evicts ahead */
+	struct gcd_coalesce	*coalesce;	/* pages.c: GCD updates pending */
 };
 
 uint64_t	 node_now_ms(void);
@@ -205,6 +215,22 @@ void		 pages_free_gens(struct node *, int space);
 size_t		 pages_discard_space(struct node *, uint32_t space);
 /* Tell uid's GCD node that this node caches it (or no longer does). */
 void		 pages_note_holder(struct node *, const struct uid *, int add);
+
+/*
+ * The fault path: evict up to max oldest pages until want frames are free
+ * (hint as for pages_take_frame); returns how many left.  pages_close
+ * sends what is pending and frees it.
+ */
+int		 pages_make_room(struct node *, uint32_t want, int max,
+		    uint32_t hint);
+void		 pages_close(struct node *);
+#define NODE_PUTPAGE_BATCH	16	/* default --putpage-batch (pages) */
+#define NODE_PREFETCH		8	/* default --prefetch (pages) */
+#define NODE_BATCH_MAX		PROTO_MAX_ENTRIES
+#define NODE_PREFETCH_MAX	256
+/* Lowest priority of the event loop: work done when nothing else waits. */
+#define NODE_PRI_IDLE	2
+#define NODE_NPRI	3	/* event_base_priority_init in gmsd.c */
 
 /* An eviction's target meaning: drop the page (after a write-back). */
 #define PAGES_NOWHERE	UINT32_MAX

@@ -15,6 +15,13 @@
  * writes it back if dirty (global pages are always clean), puts it to
  * another node's memory and punches it out of the memfd: a store racing
  * the eviction waits in a write-protect fault and faults the page back.
+ *
+ * The fault path (README "The fault path"): with --putpage-batch N the
+ * node keeps up to N frames free, evicting ahead of need in bursts when
+ * the event loop has nothing more urgent, so that a fault normally only
+ * fetches and installs; with --prefetch K a sequential stream of faults
+ * on a region asks for the next K pages the cluster holds and installs
+ * them as they arrive.
  */
 #include <sys/socket.h>
 
@@ -51,6 +58,8 @@ struct pager_region {
 	uint32_t	*gens;		/* put generation of each page */
 	uint8_t		*armed;		/* 1: armed (could be unmapped) */
 	uint64_t	 faults, from_cluster, from_disk, wp, evictions;
+	uint64_t	 seq_last;	/* last fault's page + 1; 0: none */
+	uint64_t	 pf_end;	/* past the last page read ahead */
 	UT_hash_handle	 hh;
 };
 
@@ -59,9 +68,13 @@ struct pager_fetch {
 	struct uid	 uid;
 	uint32_t	 space;
 	uint64_t	 pgno;
+	int		 prefetch;	/* read ahead, no fault yet */
+	int		 waited;	/* a fault waits for it */
 	UT_hash_handle	 hh;
 };
 static struct pager_fetch	*pager_fetches;
+
+static void	pager_refill_later(struct node *, uint32_t hint);
 
 static struct pager_region *
 pager_find(struct node *n, uint32_t space)
@@ -120,7 +133,15 @@ pager_fetched(struct node *n, int status, const uint8_t *page, void *arg)
 	pr = pager_find(n, f->space);
 	if (pr == NULL)		/* unmapped meanwhile */
 		goto done;
-	if (status == 0) {
+	if (f->prefetch && status != 0 && !f->waited)
+		goto done;	/* read ahead, not in memory: no disk read */
+	if (f->prefetch && pfd_lookup(n->pfd, &f->uid) != NULL) {
+		(void)region_wake(pr->r, f->pgno);	/* here already */
+		goto done;
+	}
+	if (status == 0 && f->prefetch) {
+		n->st.prefetch_installed++;
+	} else if (status == 0) {
 		pr->from_cluster++;
 		n->st.faults_cluster++;
 	} else {
@@ -144,8 +165,99 @@ pager_fetched(struct node *n, int status, const uint8_t *page, void *arg)
 		log_warnx("no frame for a faulting page: over budget");
 	if (pr->file && pg != NULL)
 		pages_note_holder(n, &f->uid, 1);	/* case 4 */
+	pager_refill_later(n, from);
 done:
 	free(f);
+}
+
+static void
+pager_refill(evutil_socket_t fd, short what, void *arg)
+{
+	struct node	*n = arg;
+
+	(void)fd;
+	(void)what;
+	n->st.evict_ahead += (uint64_t)pages_make_room(n, n->putpage_batch,
+	    (int)n->putpage_batch, n->refill_hint);
+}
+
+/*
+ * Keep frames free ahead of the next faults: when fewer than half of
+ * --putpage-batch are free, evict the oldest pages in one burst, at the
+ * event loop's lowest priority (after the faults and datagrams already
+ * waiting).  A fault that finds no free frame meanwhile evicts inline.
+ */
+static void
+pager_refill_later(struct node *n, uint32_t hint)
+{
+	uint32_t	low = n->putpage_batch / 2;
+
+	if (n->putpage_batch == 0)
+		return;
+	if (hint != 0)
+		n->refill_hint = hint;	/* cases 1 and 2: back to the giver */
+	if (pfd_nfree(n->pfd) >= (low > 0 ? low : 1))
+		return;
+	if (n->refill_ev == NULL) {
+		n->refill_ev = event_new(n->base, -1, 0, pager_refill, n);
+		if (n->refill_ev == NULL)
+			fatalx("cannot create an event");
+		(void)event_priority_set(n->refill_ev, NODE_PRI_IDLE);
+	}
+	event_active(n->refill_ev, EV_TIMEOUT, 1);
+}
+
+/* Read ahead one page the cluster holds (it is not here, not coming). */
+static void
+pager_prefetch_one(struct pager_region *pr, uint64_t pgno)
+{
+	struct node		*n = pr->n;
+	struct pager_fetch	*f;
+	struct uid		 uid;
+	uint32_t		 holder;
+
+	pager_uid(n, pr, pgno, &uid);
+	HASH_FIND(hh, pager_fetches, &uid, sizeof uid, f);
+	if (f != NULL || pfd_lookup(n->pfd, &uid) != NULL)
+		return;
+	/* our own page's GCD entry is here: ask only if memory has it */
+	if (pod_gcd_node(n->pod, &uid) == n->id &&
+	    gcd_holders(n->gcd, &uid, &holder, 1) == 0)
+		return;
+	f = xcalloc(1, sizeof *f);
+	f->uid = uid;
+	f->space = pr->space;
+	f->pgno = pgno;
+	f->prefetch = 1;
+	HASH_ADD(hh, pager_fetches, uid, sizeof f->uid, f);
+	n->st.prefetch_sent++;
+	pages_get(n, &uid, 0, pager_fetched, f);
+}
+
+/*
+ * A fault on the page after the last fault, or inside or just past the
+ * window read ahead, continues a sequential stream: read ahead up to
+ * --prefetch pages past it.  Any other fault ends the stream.
+ */
+static void
+pager_stream(struct pager_region *pr, uint64_t pgno)
+{
+	uint64_t	p, end, last = pr->seq_last;
+
+	pr->seq_last = pgno + 1;
+	if (pr->n->prefetch == 0 || pr->n->policy == POLICY_LOCAL)
+		return;
+	if (last == 0 || pgno < last || pgno > (pr->pf_end > last ?
+	    pr->pf_end : last)) {
+		pr->pf_end = 0;
+		return;
+	}
+	end = pgno + 1 + pr->n->prefetch;
+	if (end > pr->npages)
+		end = pr->npages;
+	for (p = pr->pf_end > pgno + 1 ? pr->pf_end : pgno + 1; p < end; p++)
+		pager_prefetch_one(pr, p);
+	pr->pf_end = end;
 }
 
 static void
@@ -160,8 +272,14 @@ pager_fault(struct pager_region *pr, uint64_t pgno)
 		return;
 	pager_uid(n, pr, pgno, &uid);
 	HASH_FIND(hh, pager_fetches, &uid, sizeof uid, f);
-	if (f != NULL)
-		return;		/* being fetched: the install wakes it */
+	if (f != NULL) {	/* being fetched: the install wakes it */
+		if (f->prefetch && !f->waited) {
+			f->waited = 1;
+			n->st.prefetch_waited++;
+			pager_stream(pr, pgno);
+		}
+		return;
+	}
 	if ((pg = pfd_lookup(n->pfd, &uid)) != NULL && pg->kind == PFD_LOCAL) {
 		(void)region_wake(pr->r, pgno);	/* resident: stale */
 		return;
@@ -176,6 +294,7 @@ pager_fault(struct pager_region *pr, uint64_t pgno)
 	f->pgno = pgno;
 	HASH_ADD(hh, pager_fetches, uid, sizeof f->uid, f);
 	pages_get(n, &uid, 0, pager_fetched, f);
+	pager_stream(pr, pgno);
 }
 
 /* First store to a clean page: it is dirty from now on. */
@@ -439,6 +558,10 @@ pager_close(struct node *n)
 
 	HASH_ITER(hh, n->regions, pr, tmp)
 		pager_detach(n, pr);
+	if (n->refill_ev != NULL)
+		event_free(n->refill_ev);
+	n->refill_ev = NULL;
+	pages_close(n);
 }
 
 int
