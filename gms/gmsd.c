@@ -87,10 +87,11 @@ usage(void)
 "  --sample-share PCT  share of each region sampled per period (25)\n"
 "  --trace FILE        record every datagram sent and received in FILE\n"
 "                      (pcap; read it with gmstrace, tcpdump or tshark)\n"
-"  --putpage-batch N   keep N frames free, evicting ahead of faults in\n"
-"                      bursts, and register received putpages with their\n"
-"                      GCD node together (default %d; 0: evict at each\n"
-"                      fault, one update per page; at most %d)\n"
+"  --putpage-batch N   keep N frames free (at most 1/16 of them),\n"
+"                      evicting ahead of faults in bursts, and register\n"
+"                      received putpages with their GCD node together\n"
+"                      (default %d; 0: evict at each fault, one update\n"
+"                      per page; at most %d)\n"
 "  --prefetch K        on sequential faults, read the next K pages ahead\n"
 "                      from the cluster (default %d; 0: off; at most %d)\n",
 	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS, NODE_PUTPAGE_BATCH,

@@ -74,6 +74,8 @@ struct pager_fetch {
 };
 static struct pager_fetch	*pager_fetches;
 
+#define PAGER_BATCH_SHARE	16	/* frames kept free: at most 1/16 */
+
 static void	pager_refill_later(struct node *, uint32_t hint);
 
 static struct pager_region *
@@ -170,6 +172,18 @@ done:
 	free(f);
 }
 
+/*
+ * Frames kept free: --putpage-batch, but at most a sixteenth of the node's
+ * frames (a node of fewer than 16 frames evicts at each fault).
+ */
+static uint32_t
+pager_batch(const struct node *n)
+{
+	uint32_t	max = n->nframes / PAGER_BATCH_SHARE;
+
+	return n->putpage_batch < max ? n->putpage_batch : max;
+}
+
 static void
 pager_refill(evutil_socket_t fd, short what, void *arg)
 {
@@ -177,8 +191,8 @@ pager_refill(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	n->st.evict_ahead += (uint64_t)pages_make_room(n, n->putpage_batch,
-	    (int)n->putpage_batch, n->refill_hint);
+	n->st.evict_ahead += (uint64_t)pages_make_room(n, pager_batch(n),
+	    (int)pager_batch(n), n->refill_hint);
 }
 
 /*
@@ -190,9 +204,9 @@ pager_refill(evutil_socket_t fd, short what, void *arg)
 static void
 pager_refill_later(struct node *n, uint32_t hint)
 {
-	uint32_t	low = n->putpage_batch / 2;
+	uint32_t	low = pager_batch(n) / 2;
 
-	if (n->putpage_batch == 0)
+	if (pager_batch(n) == 0)
 		return;
 	if (hint != 0)
 		n->refill_hint = hint;	/* cases 1 and 2: back to the giver */
