@@ -93,7 +93,8 @@ usage(void)
 "                      (default %d; 0: evict at each fault, one update\n"
 "                      per page; at most %d)\n"
 "  --prefetch K        on sequential faults, read the next K pages ahead\n"
-"                      from the cluster (default %d; 0: off; at most %d)\n",
+"                      from the cluster (at most 1/16 of the frames;\n"
+"                      default %d; 0: off; at most %d)\n",
 	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS, NODE_PUTPAGE_BATCH,
 	    NODE_BATCH_MAX, NODE_PREFETCH, NODE_PREFETCH_MAX);
 	exit(2);

@@ -74,7 +74,8 @@ struct pager_fetch {
 };
 static struct pager_fetch	*pager_fetches;
 
-#define PAGER_BATCH_SHARE	16	/* frames kept free: at most 1/16 */
+#define PAGER_BATCH_SHARE	16	/* frames kept free or read ahead:
+					   at most 1/16 of the frames */
 
 static void	pager_refill_later(struct node *, uint32_t hint);
 
@@ -251,22 +252,26 @@ pager_prefetch_one(struct pager_region *pr, uint64_t pgno)
 /*
  * A fault on the page after the last fault, or inside or just past the
  * window read ahead, continues a sequential stream: read ahead up to
- * --prefetch pages past it.  Any other fault ends the stream.
+ * --prefetch pages past it (at most 1/16 of the node's frames).  Any
+ * other fault ends the stream.
  */
 static void
 pager_stream(struct pager_region *pr, uint64_t pgno)
 {
 	uint64_t	p, end, last = pr->seq_last;
+	uint32_t	k = pr->n->prefetch;
 
 	pr->seq_last = pgno + 1;
-	if (pr->n->prefetch == 0 || pr->n->policy == POLICY_LOCAL)
+	if (k > pr->n->nframes / PAGER_BATCH_SHARE)
+		k = pr->n->nframes / PAGER_BATCH_SHARE;
+	if (k == 0 || pr->n->policy == POLICY_LOCAL)
 		return;
 	if (last == 0 || pgno < last || pgno > (pr->pf_end > last ?
 	    pr->pf_end : last)) {
 		pr->pf_end = 0;
 		return;
 	}
-	end = pgno + 1 + pr->n->prefetch;
+	end = pgno + 1 + k;
 	if (end > pr->npages)
 		end = pr->npages;
 	for (p = pr->pf_end > pgno + 1 ? pr->pf_end : pgno + 1; p < end; p++)
