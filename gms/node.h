@@ -224,6 +224,8 @@ void		 pages_note_holder(struct node *, const struct uid *, int add);
 int		 pages_make_room(struct node *, uint32_t want, int max,
 		    uint32_t hint);
 void		 pages_close(struct node *);
+/* Free frames less those the pager keeps free for its faults: idle. */
+uint32_t	 pager_nfree_idle(struct node *);
 #define NODE_PUTPAGE_BATCH	16	/* default --putpage-batch (pages) */
 #define NODE_PREFETCH		8	/* default --prefetch (pages) */
 #define NODE_BATCH_MAX		PROTO_MAX_ENTRIES

@@ -185,6 +185,15 @@ pager_batch(const struct node *n)
 	return n->putpage_batch < max ? n->putpage_batch : max;
 }
 
+uint32_t
+pager_nfree_idle(struct node *n)
+{
+	uint32_t	nfree = pfd_nfree(n->pfd);
+	uint32_t	kept = HASH_COUNT(n->regions) > 0 ? pager_batch(n) : 0;
+
+	return nfree > kept ? nfree - kept : 0;
+}
+
 static void
 pager_refill(evutil_socket_t fd, short what, void *arg)
 {

@@ -629,7 +629,7 @@ store_gcd_acked(struct net *net, const struct msg *r,
 	(void)from;
 	memset(&a, 0, sizeof a);
 	a.type = MSG_ACK;
-	a.u.ack.value = pfd_nfree(so->n->pfd);
+	a.u.ack.value = pager_nfree_idle(so->n);
 	net_reply(so->n->net, &so->from, so->origin, so->reqid, &a);
 	free(so);
 }
@@ -783,7 +783,7 @@ pages_on_putpage(struct node *n, const struct msg *m,
 	if ((pg = pfd_lookup(n->pfd, &p->uid)) != NULL &&
 	    pg->kind == PFD_GLOBAL && pg->gen > p->gen) {
 		/* an older put, resent late: the newer copy stays */
-		a.u.ack.value = pfd_nfree(n->pfd);
+		a.u.ack.value = pager_nfree_idle(n);
 		net_reply(n->net, from, m->sender, m->reqid, &a);
 		return;
 	}
