@@ -115,6 +115,12 @@ $(B)/bench/udp_rtt: experiments/bench/udp_rtt.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $<
 
+# The fault path's on/off measurements (experiments/bench/fastpath).
+FASTPATH_BINS = $(B)/bench/fault_mix
+$(B)/bench/fault_mix: experiments/bench/fault_mix.c $(GMSLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(GMSLIB) -pthread
+
 deps:
 	@sh experiments/install-deps.sh
 

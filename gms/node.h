@@ -231,6 +231,7 @@ uint32_t	 pager_nfree_idle(struct node *);
 #define NODE_BATCH_MAX		PROTO_MAX_ENTRIES
 #define NODE_PREFETCH_MAX	256
 /* Lowest priority of the event loop: work done when nothing else waits. */
+#define NODE_PRI_FAULT	0	/* a program's userfaultfd */
 #define NODE_PRI_IDLE	2
 #define NODE_NPRI	3	/* event_base_priority_init in gmsd.c */
 

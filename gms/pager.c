@@ -543,6 +543,8 @@ pager_map(struct node *n, struct ctl_conn *c, const struct ctl_map *m,
 		pr->gens = xcalloc(npages, sizeof *pr->gens);
 	pr->ev = event_new(n->base, region_fd(pr->r), EV_READ | EV_PERSIST,
 	    pager_readable, pr);
+	/* a fault first: a thread is stopped until it is served */
+	(void)event_priority_set(pr->ev, NODE_PRI_FAULT);
 	event_add(pr->ev, NULL);
 	HASH_ADD(hh, n->regions, space, sizeof pr->space, pr);
 	*space = pr->space;
