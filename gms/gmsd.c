@@ -53,6 +53,7 @@ struct gmsd_opts {
 	int		 verbosity;
 	uint32_t	 putpage_batch;		/* the fault path */
 	uint32_t	 prefetch;
+	uint32_t	 poll_us;
 };
 
 static void
@@ -63,7 +64,8 @@ usage(void)
 "            [--dir DIR] [--key-file FILE] [--cluster ID]\n"
 "            [--page-size BYTES] [--heartbeat MS] [--policy P]\n"
 "            [--disk MODEL] [--sample-ms MS] [--sample-share PCT]\n"
-"            [--trace FILE] [--putpage-batch N] [--prefetch K] [-v] [-q]\n"
+"            [--trace FILE] [--putpage-batch N] [--prefetch K]\n"
+"            [--poll-us US] [-v] [-q]\n"
 "\n"
 "  --listen HOST:PORT  UDP address of this node (default %s;\n"
 "                      port 0 lets the kernel choose)\n"
@@ -94,7 +96,9 @@ usage(void)
 "                      per page; at most %d)\n"
 "  --prefetch K        on sequential faults, read the next K pages ahead\n"
 "                      from the cluster (at most 1/16 of the frames;\n"
-"                      default %d; 0: off; at most %d)\n",
+"                      default %d; 0: off; at most %d)\n"
+"  --poll-us US        after each wake-up keep polling for US microseconds\n"
+"                      before sleeping (default 0: off; burns CPU)\n",
 	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS, NODE_PUTPAGE_BATCH,
 	    NODE_BATCH_MAX, NODE_PREFETCH, NODE_PREFETCH_MAX);
 	exit(2);
@@ -160,6 +164,7 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ "putpage-batch", required_argument, NULL, 'B' },
 		{ "prefetch", required_argument, NULL, 'F' },
+		{ "poll-us", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	ch;
@@ -246,6 +251,12 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 				fatalx("--prefetch %s: pages from 0 (off) to %d",
 				    optarg, NODE_PREFETCH_MAX);
 			break;
+		case 'U':
+			if (cli_parse_u32(optarg, &o->poll_us) == -1 ||
+			    o->poll_us > NODE_POLL_US_MAX)
+				fatalx("--poll-us %s: microseconds from 0 (off) "
+				    "to %d", optarg, NODE_POLL_US_MAX);
+			break;
 		case 'P':
 			if (strcmp(optarg, "gms") == 0)
 				o->policy = POLICY_GMS;
@@ -322,6 +333,7 @@ setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 	n->sample_pct = o->sample_pct;
 	n->putpage_batch = o->putpage_batch;
 	n->prefetch = o->prefetch;
+	n->poll_us = o->poll_us;
 	if (posix_memalign((void **)&n->pagebuf, STORE_ALIGN,
 	    o->page_size) != 0 || posix_memalign((void **)&n->fetchbuf,
 	    STORE_ALIGN, o->page_size) != 0)
@@ -418,7 +430,7 @@ main(int argc, char **argv)
 	member_start(&n);
 	replace_init(&n);
 	sampler_start(&n);
-	event_base_dispatch(n.base);
+	pager_loop(&n);
 	sampler_stop(&n);
 	replace_free(&n);
 

@@ -153,6 +153,7 @@ struct node {
 	/* the fault path (pager.c, pages.c; README "The fault path") */
 	uint32_t		 putpage_batch;	/* frames freed ahead; 0: inline */
 	uint32_t		 prefetch;	/* pages read ahead of a stream */
+	uint32_t		 poll_us;	/* busy polling after a wake-up */
 	uint32_t		 refill_hint;	/* who gave us the last page */
 	struct event		*refill_ev;	/* pager.c: evicts ahead */
 	struct gcd_coalesce	*coalesce;	/* pages.c: GCD updates pending */
@@ -230,6 +231,7 @@ uint32_t	 pager_nfree_idle(struct node *);
 #define NODE_PREFETCH		8	/* default --prefetch (pages) */
 #define NODE_BATCH_MAX		PROTO_MAX_ENTRIES
 #define NODE_PREFETCH_MAX	256
+#define NODE_POLL_US_MAX	10000	/* --poll-us: at most 10 ms */
 /* Lowest priority of the event loop: work done when nothing else waits. */
 #define NODE_PRI_FAULT	0	/* a program's userfaultfd */
 #define NODE_PRI_IDLE	2
@@ -257,6 +259,8 @@ int		 pager_copy_out(struct node *, const struct pfd_page *,
 /* Evict a region page (write-back, putpage); -1 if pg is not one. */
 int		 pager_evict(struct node *, struct pfd_page *, uint32_t hint);
 void		 pager_close(struct node *);
+/* Run the event loop until it ends (busy polling with --poll-us). */
+void		 pager_loop(struct node *);
 int		 pager_nregions(struct node *);
 /* One period of the age sampler over every region. */
 void		 pager_sample(struct node *, uint64_t now, unsigned share_pct);
