@@ -637,17 +637,21 @@ store_gcd_acked(struct net *net, const struct msg *r,
 /*
  * Coalesced GCD updates (--putpage-batch above 1): the putpages of a burst
  * are registered with their GCD node in one GCD_UPDATE per node, sent when
- * the event loop has nothing more urgent (or when PROTO_MAX_ENTRIES wait),
+ * the event loop has nothing more urgent (or when PROTO_MAX_ENTRIES wait,
+ * or after PAGES_COALESCE_MS on a loop that is never idle),
  * instead of one update and one ACK per page.  Each putpage is still
  * acknowledged only once its update is.  The GCD node is looked up when
  * the update leaves, so a POD change in between is followed.
  */
 struct gcd_coalesce {
-	struct event		*ev;
+	struct event		*ev;		/* idle priority: soon */
+	struct event		*timer;		/* at the latest */
 	int			 n;
 	struct msg_gcd_entry	 e[PROTO_MAX_ENTRIES];
 	struct store_op		*so[PROTO_MAX_ENTRIES];
 };
+
+#define PAGES_COALESCE_MS	2	/* longest wait of a GCD update */
 
 /* One coalesced GCD_UPDATE in flight, and the putpages it registers. */
 struct gcd_group {
@@ -704,6 +708,7 @@ coalesce_flush(struct node *n)
 		    coalesce_acked, g);
 	}
 	c->n = 0;
+	evtimer_del(c->timer);
 }
 
 static void
@@ -720,11 +725,13 @@ coalesce_add(struct node *n, const struct uid *uid, uint32_t gen,
 {
 	struct gcd_coalesce	*c = n->coalesce;
 	struct msg_gcd_entry	*e;
+	struct timeval		 tv = { 0, PAGES_COALESCE_MS * 1000 };
 
 	if (c == NULL) {
 		c = n->coalesce = xcalloc(1, sizeof *c);
 		c->ev = event_new(n->base, -1, 0, coalesce_due, n);
-		if (c->ev == NULL)
+		c->timer = evtimer_new(n->base, coalesce_due, n);
+		if (c->ev == NULL || c->timer == NULL)
 			fatalx("cannot create an event");
 		(void)event_priority_set(c->ev, NODE_PRI_IDLE);
 	}
@@ -737,8 +744,10 @@ coalesce_add(struct node *n, const struct uid *uid, uint32_t gen,
 	c->so[c->n++] = so;
 	if (c->n == PROTO_MAX_ENTRIES)
 		coalesce_flush(n);
-	else if (c->n == 1)
+	else if (c->n == 1) {
 		event_active(c->ev, EV_TIMEOUT, 1);
+		evtimer_add(c->timer, &tv);
+	}
 }
 
 void
@@ -751,6 +760,7 @@ pages_close(struct node *n)
 		return;
 	for (i = 0; i < c->n; i++)
 		free(c->so[i]);
+	event_free(c->timer);
 	event_free(c->ev);
 	free(c);
 	n->coalesce = NULL;
