@@ -218,9 +218,10 @@ size_t		 pages_discard_space(struct node *, uint32_t space);
 void		 pages_note_holder(struct node *, const struct uid *, int add);
 
 /*
- * The fault path: evict up to max oldest pages until want frames are free
- * (hint as for pages_take_frame); returns how many left.  pages_close
- * sends what is pending and frees it.
+ * The fault path (README "The fault path").  pages_make_room evicts up to
+ * max oldest pages until want frames are free (hint as for
+ * pages_take_frame) and returns how many left; pages_close frees the GCD
+ * updates still waiting to be coalesced (at exit).
  */
 int		 pages_make_room(struct node *, uint32_t want, int max,
 		    uint32_t hint);
@@ -232,10 +233,10 @@ uint32_t	 pager_nfree_idle(struct node *);
 #define NODE_BATCH_MAX		PROTO_MAX_ENTRIES
 #define NODE_PREFETCH_MAX	256
 #define NODE_POLL_US_MAX	10000	/* --poll-us: at most 10 ms */
-/* Lowest priority of the event loop: work done when nothing else waits. */
-#define NODE_PRI_FAULT	0	/* a program's userfaultfd */
-#define NODE_PRI_IDLE	2
-#define NODE_NPRI	3	/* event_base_priority_init in gmsd.c */
+/* Event priorities (gmsd.c sets NODE_NPRI; others get the middle one). */
+#define NODE_PRI_FAULT	0	/* a program's userfaultfd: first */
+#define NODE_PRI_IDLE	2	/* work done when nothing else waits */
+#define NODE_NPRI	3
 
 /* An eviction's target meaning: drop the page (after a write-back). */
 #define PAGES_NOWHERE	UINT32_MAX

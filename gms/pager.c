@@ -77,6 +77,7 @@ static struct pager_fetch	*pager_fetches;
 
 #define PAGER_BATCH_SHARE	16	/* frames kept free or read ahead:
 					   at most 1/16 of the frames */
+#define PAGER_MIN_FRAMES	256	/* and none below 256 frames */
 
 static void	pager_refill_later(struct node *, uint32_t hint);
 
@@ -175,15 +176,24 @@ done:
 }
 
 /*
- * Frames kept free: --putpage-batch, but at most a sixteenth of the node's
- * frames (a node of fewer than 16 frames evicts at each fault).
+ * Frames kept free or read ahead: at most a sixteenth of the node's
+ * frames, and none on a node of fewer than PAGER_MIN_FRAMES (which pages
+ * exactly as without the fault path's settings).
  */
 static uint32_t
-pager_batch(const struct node *n)
+pager_share(const struct node *n, uint32_t want)
 {
 	uint32_t	max = n->nframes / PAGER_BATCH_SHARE;
 
-	return n->putpage_batch < max ? n->putpage_batch : max;
+	if (n->nframes < PAGER_MIN_FRAMES)
+		return 0;
+	return want < max ? want : max;
+}
+
+static uint32_t
+pager_batch(const struct node *n)
+{
+	return pager_share(n, n->putpage_batch);
 }
 
 uint32_t
@@ -262,18 +272,16 @@ pager_prefetch_one(struct pager_region *pr, uint64_t pgno)
 /*
  * A fault on the page after the last fault, or inside or just past the
  * window read ahead, continues a sequential stream: read ahead up to
- * --prefetch pages past it (at most 1/16 of the node's frames).  Any
- * other fault ends the stream.
+ * --prefetch pages past it (see pager_share).  Any other fault ends the
+ * stream.
  */
 static void
 pager_stream(struct pager_region *pr, uint64_t pgno)
 {
 	uint64_t	p, end, last = pr->seq_last;
-	uint32_t	k = pr->n->prefetch;
+	uint32_t	k = pager_share(pr->n, pr->n->prefetch);
 
 	pr->seq_last = pgno + 1;
-	if (k > pr->n->nframes / PAGER_BATCH_SHARE)
-		k = pr->n->nframes / PAGER_BATCH_SHARE;
 	if (k == 0 || pr->n->policy == POLICY_LOCAL)
 		return;
 	if (last == 0 || pgno < last || pgno > (pr->pf_end > last ?
