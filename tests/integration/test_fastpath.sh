@@ -21,12 +21,13 @@ cluster_wait_members 3 10 || { fail join "no convergence"; t_finish; }
 c() { st "$1" ".counters.$2"; }
 
 # --- a sequential scan: write all, then read all in order ----------------
-for x in p r; do
-	timeout 60 $GMSMEM --dir "$CL_TMP/$x" --seed 7 map:$NPAGES \
+scan() {
+	timeout 60 "$GMSMEM" --dir "$CL_TMP/$1" --seed 7 map:$NPAGES \
 	    write:0-$((NPAGES - 1)):1 read:0-$((NPAGES - 1)):1 \
-	    >"$CL_TMP/scan_$x.out" 2>&1
-	eval "rc_$x=\$?"
-done
+	    >"$CL_TMP/scan_$1.out" 2>&1
+}
+scan p; rc_p=$?
+scan r; rc_r=$?
 pi=$(c p prefetch_installed); ps=$(c p prefetch_sent)
 pw=$(c p prefetch_waited); pf=$(c p faults_cluster)
 ri=$(c r prefetch_installed); rs=$(c r prefetch_sent)
@@ -46,7 +47,7 @@ echo "  $info"
 
 # --- eviction ahead and coalesced updates lose no write --------------------
 ea0=$(c p evict_ahead)
-timeout 60 $GMSMEM --dir "$CL_TMP/p" --seed 9 map:$NPAGES \
+timeout 60 "$GMSMEM" --dir "$CL_TMP/p" --seed 9 map:$NPAGES \
     write:0-$((NPAGES - 1)):1 hammer:4:12:400000 check \
     >"$CL_TMP/hammer.out" 2>&1
 rc=$?
