@@ -131,6 +131,11 @@ $(B)/tests/test_wl: tests/unit/test_wl.c $(B)/workloads/wl.o $(GMSLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(B)/workloads/wl.o \
 	    $(GMSLIB) -pthread -lm
+# The fault path's on/off measurements (experiments/bench/fastpath).
+FASTPATH_BINS = $(B)/bench/fault_mix
+$(B)/bench/fault_mix: experiments/bench/fault_mix.c $(GMSLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(GMSLIB) -pthread
 
 deps:
 	@sh experiments/install-deps.sh

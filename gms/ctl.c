@@ -251,6 +251,11 @@ ctl_counters(struct node *n, struct ctl_counter *c, int max)
 	C("writebacks", s->writebacks);
 	C("sampled", s->sampled);
 	C("referenced", s->referenced);
+	C("evict_ahead", s->evict_ahead);	/* the fault path */
+	C("gcd_coalesced", s->gcd_coalesced);
+	C("prefetch_sent", s->prefetch_sent);
+	C("prefetch_installed", s->prefetch_installed);
+	C("prefetch_waited", s->prefetch_waited);
 	C("bytes_sent", ns->bytes_sent);
 	C("bytes_recv", ns->bytes_recv);
 	C("retransmits", ns->retransmits);
