@@ -290,17 +290,17 @@ ctl_status_json(struct node *n, struct sbuf *b)
 	sb_printf(b, "{\"node\":%u,\"state\":\"%s\",\"master\":%u,"
 	    "\"is_master\":%s,\"cluster\":%u,\"page_size\":%u,"
 	    "\"udp_port\":%u,\"pod_version\":%u,"
-	    "\"frames\":%u,\"free\":%u,\"local\":%u,\"global\":%u,"
-	    "\"gcd_entries\":%zu,\"pending\":%zu,\"regions\":%d,"
+	    "\"frames\":%u,\"free\":%u,\"free_idle\":%u,\"local\":%u,"
+	    "\"global\":%u,\"gcd_entries\":%zu,\"pending\":%zu,\"regions\":%d,"
 	    "\"policy\":\"%s\",\"disk\":\"%s\",\"link\":\"%s\","
 	    "\"now_ms\":%llu,"
 	    "\"members\":[",
 	    n->id, ctl_state_name(n->state), n->master_id,
 	    n->is_master ? "true" : "false", n->cluster, n->page_size,
 	    net_port(n->net), pod_version(n->pod), n->nframes,
-	    pfd_nfree(n->pfd), pfd_count(n->pfd, PFD_LOCAL),
-	    pfd_count(n->pfd, PFD_GLOBAL), gcd_count(n->gcd),
-	    net_pending(n->net), pager_nregions(n),
+	    pfd_nfree(n->pfd), pager_nfree_idle(n),
+	    pfd_count(n->pfd, PFD_LOCAL), pfd_count(n->pfd, PFD_GLOBAL),
+	    gcd_count(n->gcd), net_pending(n->net), pager_nregions(n),
 	    ctl_policy_name(n->policy), n->disk->name, net_link_name(n->net),
 	    (unsigned long long)node_now_ms());
 	for (i = 0; i < pod_nmembers(n->pod); i++) {

@@ -637,7 +637,7 @@ store_gcd_acked(struct net *net, const struct msg *r,
 }
 
 /*
- * Backpressure (--backpressure): no free frame, and the page a putpage
+ * Backpressure (--backpressure): no free frame beyond those kept for our own faults, and the page a putpage
  * would push out is one of our programs' that is younger than the page
  * offered (our own working set is busy).  The sender then puts elsewhere
  * until the next epoch plan.
@@ -647,7 +647,7 @@ pages_under_pressure(struct node *n, uint32_t age_ms, uint64_t now)
 {
 	struct pfd_page	*old;
 
-	if (!n->backpressure || pfd_nfree(n->pfd) > 0 ||
+	if (!n->backpressure || pager_nfree_idle(n) > 0 ||
 	    n->policy != POLICY_GMS)
 		return 0;
 	old = pfd_oldest(n->pfd, PFD_KANY, now);
