@@ -637,9 +637,10 @@ store_gcd_acked(struct net *net, const struct msg *r,
 }
 
 /*
- * Backpressure (--backpressure): no free frame beyond those kept for our own faults, and the page a putpage
- * would push out is one of our programs' that is younger than the page
- * offered (our own working set is busy).  The sender then puts elsewhere
+ * Backpressure (--backpressure): no free frame beyond those kept for our
+ * own faults, and the page a putpage would push out is one of our
+ * programs' that is younger than the page offered (our own working set is
+ * busy).  The sender then puts elsewhere
  * until the next epoch plan.
  */
 static int
