@@ -138,3 +138,13 @@ xs_median() {
 		if (NR % 2) print v[(NR + 1) / 2]
 		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# xs_series CSV COND: the rows of CSV (header excluded) for which the awk
+# condition COND holds (fields split at commas), into a file whose path
+# is printed: one series of a figure, drawn as one unbroken line.
+xs_series() {
+	local f
+	f=$(mktemp "$XS_TMP/series.XXXXXX")
+	awk -F, "NR > 1 && ($2)" "$1" >"$f"
+	echo "$f"
+}
