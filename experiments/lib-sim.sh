@@ -94,18 +94,18 @@ xs_md_table() {
 	{ s = "|"; for (i = 1; i <= NF; i++) s = s " " $i " |"; print s }' "$1"
 }
 
-# xs_plot BODY: run gnuplot's commands BODY twice, into NAME.png
+# xs_plot BODY [W H]: run gnuplot's commands BODY twice, into NAME.png
 # (pngcairo, else png) and NAME.pdf (pdfcairo; without it, no PDF and a
 # note).  BODY plots from files named relative to $RESULTS.
 xs_plot() {
-	local terms png pdf
+	local terms png pdf w=${2:-1000} h=${3:-600}
 	terms=$(gnuplot -e 'set terminal' 2>&1)
-	png="png size 1000,600"
+	png="png size $w,$h"
 	echo "$terms" | grep -qw pngcairo &&
-	    png="pngcairo size 1000,600 font 'Sans,11'"
+	    png="pngcairo size $w,$h font 'Sans,11'"
 	pdf=""
 	echo "$terms" | grep -qw pdfcairo &&
-	    pdf="pdfcairo size 10in,6in font 'Sans,10'"
+	    pdf="pdfcairo size $((w / 100))in,$((h / 100))in font 'Sans,10'"
 	(cd "$RESULTS" && gnuplot -e "set terminal $png;
 	    set output '$XS_NAME.png'; $1") || return 1
 	if [ -n "$pdf" ]; then
