@@ -30,7 +30,7 @@ xs_usage() {
 xs_init() {
 	XS_NAME=$1
 	shift
-	XS_CMDLINE="experiments/figs/$XS_NAME $*"
+	XS_CMDLINE="experiments/figs/$XS_NAME${*:+ $*}"
 	XS_QUICK=0
 	XS_WHERE=local
 	XS_HOSTS=""
@@ -78,7 +78,9 @@ xs_meta() {
 	local commit cpu
 	commit=$(git -C "$XS_ROOT" rev-parse --short HEAD 2>/dev/null ||
 	    echo unknown)
-	[ -n "$(git -C "$XS_ROOT" status --porcelain 2>/dev/null)" ] &&
+	# (results written by this and other scripts do not make it dirty)
+	[ -n "$(git -C "$XS_ROOT" status --porcelain --untracked-files=no \
+	    -- . ":!experiments/results" 2>/dev/null)" ] &&
 	    commit="$commit+dirty"
 	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 	echo "Command \`$XS_CMDLINE\`, $(date -u +%Y-%m-%dT%H:%M:%SZ)," \
