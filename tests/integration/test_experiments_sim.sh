@@ -92,11 +92,13 @@ then
 		    "of range: $lo"
 	fi
 	# the real gmsd check, skewed: GMS reads each of the 320 pages once
-	# (the first pass), N-chance more (measured 562)
+	# (the first pass; a few more if getpages time out on a loaded
+	# machine), N-chance many more (measured 553 and 562)
 	rg=$(csv nchance 10 '$1 == "real" && $5 == "gms"')
 	rc=$(csv nchance 10 '$1 == "real" && $5 == "nchance"')
 	echo "  real gmsd, skewed: disk reads gms $rg, nchance $rc"
-	if [ "$rg" = 320 ] && [ -n "$rc" ] && [ "$rc" -gt "$rg" ]; then
+	if [ -n "$rg" ] && [ "$rg" -ge 320 ] && [ "$rg" -le 340 ] &&
+	    [ -n "$rc" ] && [ "$rc" -ge $((rg + 50)) ]; then
 		pass nchance_real_gms_fewer_disk_reads
 	else
 		fail nchance_real_gms_fewer_disk_reads "gms $rg, nchance $rc"
@@ -137,10 +139,12 @@ then
 	else
 		fail scale_sim_speedup_flat "$s"
 	fi
-	# the real nodes read the disk only on the first pass (measured
-	# 2.7x with the 1995 disk model)
+	# the real nodes read the disk only on the first pass, 3 x 256
+	# pages (a few more if getpages time out on a loaded machine);
+	# measured 2.7x with the 1995 disk model
+	d=$(csv scale 9 '$1 == "real"')
 	if [ -n "$r" ] && awk -v r="$r" 'BEGIN { exit !(r > 1.2) }' &&
-	    [ "$(csv scale 9 '$1 == "real"')" = 768 ]; then
+	    [ -n "$d" ] && [ "$d" -ge 768 ] && [ "$d" -le 800 ]; then
 		pass scale_real_gms_faster
 	else
 		fail scale_real_gms_faster "speedup $r, disk reads" \
