@@ -22,6 +22,8 @@ DIR_SRCS  = agesampler/ages.c directories/uid.c directories/pfd.c directories/gc
 UTIL_SRCS = gms/log.c gms/xmalloc.c gms/proto.c gms/ctlmsg.c gms/net.c \
 	    gms/cli.c \
 	    gms/region.c gms/tracefile.c
+# Transport: replay windows (gms/replay.c); link models are gms/link.h.
+UTIL_SRCS += gms/replay.c
 GMSD_SRCS = gms/gmsd.c gms/node.c gms/member.c gms/pages.c \
 	    gms/ctl.c gms/pager.c gms/store.c gms/replace.c gms/trace.c \
 	    agesampler/sampler.c
@@ -114,6 +116,21 @@ $(B)/bench/floor_uffd $(B)/bench/fault_lat: $(B)/bench/%: \
 $(B)/bench/udp_rtt: experiments/bench/udp_rtt.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $<
+
+# Workloads (workloads/): programs that keep their data in GMS memory,
+# linked like any client: libgms alone, -pthread, and -lm for the Zipf sampler.
+WL_BINS	= $(BIN)/wl-oo7 $(BIN)/wl-render $(BIN)/wl-web $(BIN)/wl-compile \
+	  $(BIN)/wl-synth
+WL_OBJS	= $(WL_BINS:$(BIN)/wl-%=$(B)/workloads/%.o) $(B)/workloads/wl.o
+all: $(WL_BINS)
+.SECONDARY: $(WL_OBJS)
+$(BIN)/wl-%: $(B)/workloads/%.o $(B)/workloads/wl.o $(GMSLIB)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/workloads/wl.o $(GMSLIB) -pthread -lm
+$(B)/tests/test_wl: tests/unit/test_wl.c $(B)/workloads/wl.o $(GMSLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(B)/workloads/wl.o \
+	    $(GMSLIB) -pthread -lm
 
 deps:
 	@sh experiments/install-deps.sh

@@ -111,3 +111,39 @@ cluster_wait_members() {
 	done
 	return 1
 }
+
+# ---- nodes inside network namespaces --------------------------------------
+# For clusters whose nodes talk over veth links (shaped with tc, say) rather
+# than loopback.  The caller makes the namespaces and removes them.
+#   cluster_master_ns NS ADDR NAME [ARGS]  start the master in netns NS,
+#                                          listening on ADDR (its veth's)
+#   cluster_node_ns NS ADDR NAME [ARGS]    start a node there that joins it
+
+cluster_start_ns() {
+	local ns=$1 addr=$2 name=$3 i
+	shift 3
+	mkdir -p "$CL_TMP/$name"
+	ip netns exec "$ns" "$CL_BIN/gmsd" --listen "$addr:0" \
+	    --dir "$CL_TMP/$name" "$@" >"$CL_TMP/$name.log" 2>&1 &
+	echo $! >"$CL_TMP/$name.pid"
+	CL_NAMES="$CL_NAMES $name"
+	for i in $(seq 1 250); do
+		[ -s "$CL_TMP/$name/port" ] && return 0
+		kill -0 "$(cat "$CL_TMP/$name.pid")" 2>/dev/null || break
+		sleep 0.02
+	done
+	echo "gmsd $name did not start in netns $ns:" >&2
+	cat "$CL_TMP/$name.log" >&2
+	return 1
+}
+
+cluster_master_ns() {
+	cluster_start_ns "$@" || return 1
+	CL_MASTER="$2:$(cluster_port "$3")"
+}
+
+cluster_node_ns() {
+	local ns=$1 addr=$2 name=$3
+	shift 3
+	cluster_start_ns "$ns" "$addr" "$name" --master "$CL_MASTER" "$@"
+}

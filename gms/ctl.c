@@ -240,6 +240,12 @@ ctl_counters(struct node *n, struct ctl_counter *c, int max)
 	C("drops", drops);
 	C("drop_stranger", ns->drop_stranger);
 	C("drop_unmatched", ns->drop_unmatched);
+	C("drop_replay", ns->drop_replay);
+	C("drop_stale", ns->drop_stale);
+	C("inject_lost", ns->inject_lost);
+	C("inject_dup", ns->inject_dup);
+	C("inject_reordered", ns->inject_reordered);
+	C("link_held", ns->link_held);
 	for (i = 1; i < PE_NERR; i++)
 		C(proto_err_name(i), ns->drops[i]);
 #undef C
@@ -260,7 +266,8 @@ ctl_status_json(struct node *n, struct sbuf *b)
 	    "\"udp_port\":%u,\"pod_version\":%u,"
 	    "\"frames\":%u,\"free\":%u,\"local\":%u,\"global\":%u,"
 	    "\"gcd_entries\":%zu,\"pending\":%zu,\"regions\":%d,"
-	    "\"policy\":\"%s\",\"disk\":\"%s\",\"now_ms\":%llu,"
+	    "\"policy\":\"%s\",\"disk\":\"%s\",\"link\":\"%s\","
+	    "\"now_ms\":%llu,"
 	    "\"members\":[",
 	    n->id, ctl_state_name(n->state), n->master_id,
 	    n->is_master ? "true" : "false", n->cluster, n->page_size,
@@ -268,7 +275,7 @@ ctl_status_json(struct node *n, struct sbuf *b)
 	    pfd_nfree(n->pfd), pfd_count(n->pfd, PFD_LOCAL),
 	    pfd_count(n->pfd, PFD_GLOBAL), gcd_count(n->gcd),
 	    net_pending(n->net), pager_nregions(n),
-	    ctl_policy_name(n->policy), n->disk->name,
+	    ctl_policy_name(n->policy), n->disk->name, net_link_name(n->net),
 	    (unsigned long long)node_now_ms());
 	for (i = 0; i < pod_nmembers(n->pod); i++) {
 		pm = pod_member_at(n->pod, i);
@@ -322,11 +329,12 @@ ctl_status_text(struct node *n, struct sbuf *b)
 		    ctl_load_of(n, pm->id));
 	}
 	sb_printf(b, "frames %u: %u local, %u global, %u free; "
-	    "GCD entries %zu; %d regions; policy %s; disk model %s\n",
+	    "GCD entries %zu; %d regions; policy %s; disk model %s; "
+	    "link model %s\n",
 	    n->nframes, pfd_count(n->pfd, PFD_LOCAL),
 	    pfd_count(n->pfd, PFD_GLOBAL), pfd_nfree(n->pfd),
 	    gcd_count(n->gcd), pager_nregions(n),
-	    ctl_policy_name(n->policy), n->disk->name);
+	    ctl_policy_name(n->policy), n->disk->name, net_link_name(n->net));
 	sb_printf(b, "counters:");
 	k = ctl_counters(n, c, 80);
 	for (i = 0; i < k; i++)

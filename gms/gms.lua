@@ -1,7 +1,8 @@
 -- gms.lua: a Wireshark/tshark dissector for the GMS wire protocol
--- (gms/proto.h, protocol versions 4 and 5: the layouts below follow its
+-- (gms/proto.h, protocol versions 4 to 6: the layouts below follow its
 -- diagrams; version 5 added JOIN_ACK's policy and PUTPAGE's recirculation
--- count in bits once reserved).  Keep it in step with proto.h.
+-- count in bits once reserved, version 6 the header's stamp, which makes
+-- the header 32 bytes).  Keep it in step with proto.h.
 --
 --   tshark -X lua_script:gms/gms.lua -r n1.pcap
 --   tshark -X lua_script:gms/gms.lua -r n1.pcap -V -Y gms.type==0x20
@@ -16,9 +17,16 @@
 -- that.
 
 local PROTO_MAGIC = 0x474d
-local PROTO_VERSION = 5		-- the newest version decoded
+local PROTO_VERSION = 6		-- the newest version decoded
 local VERSION_MIN = 4		-- the oldest with the layouts below
-local HDRLEN, MACLEN = 24, 16
+local HDRLEN, MACLEN = 32, 16
+local HDRLEN_V5 = 24		-- versions before 6: no stamp
+
+-- The header length of a datagram of version v.
+local function hdrlen(v)
+	if v < 6 then return HDRLEN_V5 end
+	return HDRLEN
+end
 local PAGEHDR = 28
 
 local gms = Proto("gms", "GMS (Global Memory Service)")
@@ -51,6 +59,7 @@ f.flags = ProtoField.uint16("gms.flags", "Flags", base.HEX)
 f.reply = ProtoField.bool("gms.flags.reply", "Reply", 16, nil, 0x0001)
 f.reserved = ProtoField.uint16("gms.reserved", "Reserved", base.HEX)
 f.reqid = ProtoField.uint64("gms.reqid", "Request id", base.HEX)
+f.stamp = ProtoField.uint64("gms.stamp", "Stamp (us since 1970)")
 f.body = ProtoField.bytes("gms.body", "Body")
 f.mac = ProtoField.bytes("gms.mac", "MAC (not checked)")
 -- shared body fields
@@ -335,7 +344,7 @@ bodies[0x27] = bodies[0x26]	-- GCD_HANDOVER: as GCD_UPDATE
 -- Magic, a version near ours and a known type: the chance that another
 -- protocol's datagram passes is small; a wrong length is then flagged.
 local function looks_like_gms(tvb)
-	if tvb:len() < HDRLEN + MACLEN or tvb(0, 2):uint() ~= PROTO_MAGIC then
+	if tvb:len() < HDRLEN_V5 + MACLEN or tvb(0, 2):uint() ~= PROTO_MAGIC then
 		return false
 	end
 	local v, t = tvb(2, 1):uint(), tvb(3, 1):uint()
@@ -345,9 +354,11 @@ end
 
 function gms.dissector(tvb, pinfo, tree)
 	local len = tvb:len()
-	if len < HDRLEN + MACLEN then return 0 end
-	pinfo.cols.protocol = "GMS"
+	if len < HDRLEN_V5 + MACLEN then return 0 end
 	local v, t = tvb(2, 1):uint(), tvb(3, 1):uint()
+	local hlen = hdrlen(v)
+	if len < hlen + MACLEN then return 0 end
+	pinfo.cols.protocol = "GMS"
 	local name = types[t] or string.format("type 0x%02x", t)
 	local root = tree:add(gms, tvb(), "GMS, " .. name)
 	root:add(f.magic, tvb(0, 2))
@@ -359,11 +370,12 @@ function gms.dissector(tvb, pinfo, tree)
 	fl:add(f.reply, tvb(12, 2))
 	root:add(f.reserved, tvb(14, 2))
 	root:add(f.reqid, tvb(16, 8))
-	local blen = len - HDRLEN - MACLEN
+	if hlen > HDRLEN_V5 then root:add(f.stamp, tvb(24, 8)) end
+	local blen = len - hlen - MACLEN
 	local info = string.format("%s sender %d req 0x%s", name,
 	    tvb(8, 4):uint(), tvb(16, 8):uint64():tohex())
 	if blen > 0 then
-		local b = tvb(HDRLEN, blen)
+		local b = tvb(hlen, blen)
 		local bt = root:add(f.body, b)
 		bt:set_text(string.format("Body (%d bytes)", blen))
 		local want = body_len(t, b)

@@ -25,6 +25,7 @@
 
 #include "gms/cli.h"
 #include "gms/ctlmsg.h"
+#include "gms/link.h"
 #include "gms/log.h"
 #include "gms/node.h"
 #include "gms/store.h"
@@ -51,6 +52,12 @@ struct gmsd_opts {
 	uint32_t	 sample_ms;
 	uint32_t	 sample_pct;
 	int		 verbosity;
+	/* the transport's link model and fault injection */
+	const struct link_model *link;
+	struct link_model	 link_custom;
+	const char	*link_name;
+	const char	*inject;
+	struct net_inject inj;
 };
 
 static void
@@ -61,7 +68,7 @@ usage(void)
 "            [--dir DIR] [--key-file FILE] [--cluster ID]\n"
 "            [--page-size BYTES] [--heartbeat MS] [--policy P]\n"
 "            [--disk MODEL] [--sample-ms MS] [--sample-share PCT]\n"
-"            [--trace FILE] [-v] [-q]\n"
+"            [--trace FILE] [--link MODEL] [--inject SPEC] [-v] [-q]\n"
 "\n"
 "  --listen HOST:PORT  UDP address of this node (default %s;\n"
 "                      port 0 lets the kernel choose)\n"
@@ -84,7 +91,14 @@ usage(void)
 "  --sample-ms MS      age sampler period (default 1000; 0: off)\n"
 "  --sample-share PCT  share of each region sampled per period (25)\n"
 "  --trace FILE        record every datagram sent and received in FILE\n"
-"                      (pcap; read it with gmstrace, tcpdump or tshark)\n",
+"                      (pcap; read it with gmstrace, tcpdump or tshark)\n"
+"  --link MODEL        hold each datagram sent for a modelled link's\n"
+"                      latency and serialisation time, on top of the real\n"
+"                      network's: none (default), atm155 (505 us, 155 Mb/s,\n"
+"                      the paper's), 1gbe, 10gbe, or LAT_US:MBIT\n"
+"  --inject SPEC       testing aid: loss=P,dup=P,reorder=P[,seed=N] drops,\n"
+"                      duplicates or reorders datagrams sent, with\n"
+"                      probability P each (0.05 or 5%%)\n",
 	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS);
 	exit(2);
 }
@@ -127,6 +141,30 @@ parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* --link and --inject: a bad value is a usage error (exit 2). */
+static void
+parse_net_opt(struct gmsd_opts *o, int ch, const char *arg)
+{
+	char	err[256];
+
+	if (ch == 'L') {
+		o->link = link_model_parse(arg, &o->link_custom);
+		if (o->link == NULL) {
+			log_warnx("--link %s: one of none, atm155, 1gbe, 10gbe, "
+			    "or LAT_US:MBIT (e.g. 505:155, at most %u us and "
+			    "%u Mb/s)", arg, LINK_LAT_US_MAX, LINK_MBIT_MAX);
+			exit(2);
+		}
+		o->link_name = o->link == &o->link_custom ? arg : o->link->name;
+		return;
+	}
+	if (net_inject_parse(arg, &o->inj, err, sizeof err) == -1) {
+		log_warnx("--inject: %s", err);
+		exit(2);
+	}
+	o->inject = arg;
+}
+
 static void
 parse_opts(int argc, char **argv, struct gmsd_opts *o)
 {
@@ -144,6 +182,8 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 		{ "sample-ms", required_argument, NULL, 'S' },
 		{ "sample-share", required_argument, NULL, 'H' },
 		{ "trace", required_argument, NULL, 'T' },
+		{ "link", required_argument, NULL, 'L' },
+		{ "inject", required_argument, NULL, 'I' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -218,6 +258,10 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 			break;
 		case 'T':
 			o->trace = optarg;
+			break;
+		case 'L':
+		case 'I':
+			parse_net_opt(o, ch, optarg);
 			break;
 		case 'P':
 			if (strcmp(optarg, "gms") == 0)
@@ -333,6 +377,12 @@ setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 		    sizeof err)) == NULL)
 			fatalx("%s", err);
 		net_set_trace(n->net, trace_datagram, *tr);
+	}
+	if (o->link != NULL)
+		net_set_link(n->net, o->link, o->link_name);
+	if (o->inject != NULL) {
+		net_set_inject(n->net, &o->inj);
+		log_info("fault injection on datagrams sent: %s", o->inject);
 	}
 	n->self_addr = cfg.bind;
 	n->self_addr.sin_port = htons(net_port(n->net));

@@ -9,6 +9,15 @@
  * written to be idempotent for the requests that are handled again because
  * their reply went to a third node (a forwarded getpage).
  *
+ * Every datagram is stamped with the sender's clock (strictly rising) and
+ * checked against a window per sender: a datagram seen before, or too old,
+ * is counted and dropped however late it is replayed (gms/replay.h).
+ *
+ * Two aids for experiments and tests act on datagrams as they leave: a
+ * link model (gms/link.h) holds each one for its modelled latency and
+ * serialisation time, in a FIFO per sender, on top of what the real
+ * network costs; fault injection drops, duplicates or reorders them.
+ *
  * Everything that fails a check is counted by reason and dropped.
  */
 #ifndef GMS_NET_H
@@ -35,6 +44,23 @@ struct net_stats {
 	uint64_t	timeouts;	/* requests that ran out of tries */
 	uint64_t	dup_replayed;	/* duplicates answered from memory */
 	uint64_t	send_errors;
+	uint64_t	drop_replay;	/* stamp seen before or below the window */
+	uint64_t	drop_stale;	/* stamp older than NET_STAMP_MAX_AGE_MS */
+	uint64_t	inject_lost;	/* --inject: datagrams not sent */
+	uint64_t	inject_dup;	/* sent twice */
+	uint64_t	inject_reordered; /* held back behind the next one */
+	uint64_t	link_held;	/* held by the link model */
+};
+
+/* Replays: a stamp older than this (by the receiver's clock) is dropped. */
+#define NET_STAMP_MAX_AGE_MS	30000
+
+/* Fault injection (a testing aid): probabilities per datagram sent. */
+struct net_inject {
+	double		loss;
+	double		dup;
+	double		reorder;
+	uint64_t	seed;		/* 0: a random one */
 };
 
 /* A datagram that passed every check of proto_decode. */
@@ -72,6 +98,18 @@ void		 net_set_page_size(struct net *, uint32_t);
 uint16_t	 net_port(const struct net *);
 const struct net_stats *net_stats(const struct net *);
 size_t		 net_pending(const struct net *);
+/*
+ * Hold every datagram sent for the link model's latency and serialisation
+ * time (gms/link.h); the model must outlive n.  name is what status shows.
+ */
+struct link_model;
+void		 net_set_link(struct net *, const struct link_model *,
+		    const char *name);
+const char	*net_link_name(const struct net *);
+/* "loss=P,dup=P,reorder=P[,seed=S]" -> 0, or -1 and a sentence in err. */
+int		 net_inject_parse(const char *, struct net_inject *, char *err,
+		    size_t errlen);
+void		 net_set_inject(struct net *, const struct net_inject *);
 /* Count a drop decided above the transport (e.g. a stranger). */
 void		 net_count_stranger(struct net *);
 

@@ -645,6 +645,7 @@ proto_encode(uint8_t *buf, size_t cap, const struct proto_key *key,
 	w_u16(&w, m->flags);
 	w_zero(&w, 2);
 	w_u64(&w, m->reqid);
+	w_u64(&w, m->stamp);
 	enc_body(&w, m, page_size);
 	if (w.err)
 		return 0;
@@ -914,6 +915,7 @@ proto_decode(const uint8_t *buf, size_t len, const struct proto_key *key,
 	m->flags = r_u16(&r);
 	reserved = r_zero(&r, 2);
 	m->reqid = r_u64(&r);
+	m->stamp = r_u64(&r);
 	blen = r.len - r.off;
 	if (blen != body_len(ti, m->type, buf + r.off, blen, page_size))
 		return PE_LENGTH;
@@ -926,4 +928,21 @@ proto_decode(const uint8_t *buf, size_t len, const struct proto_key *key,
 	if (msg_check(m, page_size) != 0)
 		return PE_VALUE;
 	return PE_OK;
+}
+
+void
+proto_restamp(uint8_t *buf, size_t len, const struct proto_key *key,
+    uint64_t stamp)
+{
+	struct wcur	w;
+
+	if (len < PROTO_HDRLEN + PROTO_MACLEN)
+		fatalx("%s: a datagram of %zu bytes", __func__, len);
+	w.p = buf;
+	w.cap = len - PROTO_MACLEN;
+	w.off = PROTO_HDRLEN - 8;
+	w.err = 0;
+	w_u64(&w, stamp);
+	proto_init();
+	proto_mac(buf + len - PROTO_MACLEN, buf, len - PROTO_MACLEN, key);
 }

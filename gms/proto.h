@@ -18,10 +18,10 @@
 #include "directories/pod.h"
 #include "directories/uid.h"
 
-#define PROTO_VERSION	5
+#define PROTO_VERSION	6
 #define PROTO_MAGIC	0x474d		/* "GM" */
 
-#define PROTO_HDRLEN	24		/* bytes before the body */
+#define PROTO_HDRLEN	32		/* bytes before the body */
 #define PROTO_MACLEN	16		/* bytes after the body */
 #define PROTO_KEYLEN	32		/* cluster key */
 #define PROTO_PAGE_MIN	1024		/* smallest page size, bytes */
@@ -32,7 +32,7 @@
 #define PROTO_MAX_LOADS	POD_MAX_MEMBERS	/* loads in one heartbeat ack */
 
 /*
- * Header (24 bytes), then the body, then the MAC:
+ * Header (32 bytes), then the body, then the MAC:
  *
  *  0               1               2               3
  *  0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7
@@ -49,6 +49,10 @@
  * +                                                               +
  * |                                                               |
  * +---------------------------------------------------------------+
+ * |        stamp: sender's clock at sending, us since 1970        |
+ * +                      (64 bits)                                +
+ * |                                                               |
+ * +---------------------------------------------------------------+
  * |                    body (per type, below)                     |
  * +---------------------------------------------------------------+
  * |            MAC: keyed BLAKE2b-128 of all of the above         |
@@ -56,6 +60,11 @@
  *
  * A request carries a fresh request id; its reply carries the same id and
  * PROTO_FREPLY.  A forwarded getpage keeps the requester's id.
+ *
+ * The stamp rises strictly with every datagram a node sends, retransmissions
+ * included, so a receiver drops a datagram it has seen before, or one older
+ * than its window for that sender or than NET_STAMP_MAX_AGE_MS (replay
+ * protection, gms/replay.h).
  *
  * A UID on the wire is 16 bytes: node (32), space (32), pgno (64).
  */
@@ -440,6 +449,7 @@ struct msg {
 	uint32_t	cluster;
 	uint32_t	sender;
 	uint64_t	reqid;
+	uint64_t	stamp;		/* us since 1970, strictly rising */
 	union {
 		struct msg_join			join;
 		struct msg_join_ack		join_ack;
@@ -496,5 +506,12 @@ size_t		 proto_encode(uint8_t *buf, size_t cap, const struct proto_key *,
 int		 proto_decode(const uint8_t *buf, size_t len,
 		    const struct proto_key *, uint32_t cluster,
 		    uint32_t page_size, struct msg *m);
+/*
+ * Give an encoded datagram (len bytes, with its MAC) a new stamp and
+ * recompute its MAC: a retransmission is a new datagram to the receiver's
+ * replay check.
+ */
+void		 proto_restamp(uint8_t *buf, size_t len,
+		    const struct proto_key *, uint64_t stamp);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gms/link.h"
 #include "gms/log.h"
 #include "gms/xmalloc.h"
 
@@ -19,25 +20,6 @@
 #define GMSSIM_SEED_DEFAULT	1
 #define GMSSIM_ZIPF_S		1.0	/* Zipf exponent unless s= says */
 #define GMSSIM_ERRLEN		256
-
-/* Link profiles: per-message latency and bandwidth. */
-struct gmssim_net {
-	const char	*name;
-	uint64_t	 lat_us;
-	uint64_t	 mbps;		/* 0: unlimited */
-	const char	*what;
-};
-
-/*
- * atm: the paper's 155 Mb/s AN2 with the latency that makes a getpage of
- * an 8 KB page take its 1440 us (GMS-REFERENCE.md section 6).
- */
-static const struct gmssim_net gmssim_nets[] = {
-	{ "none", 0, 0, "no network cost" },
-	{ "atm", 505, 155, "the paper's 155 Mb/s ATM (8 KB getpage 1440 us)" },
-	{ "1gbe", 30, 1000, "1 Gb/s Ethernet" },
-	{ "10gbe", 10, 10000, "10 Gb/s Ethernet" },
-};
 
 /* Disk profiles, the same as gmsd's --disk (gms/store.c). */
 struct gmssim_disk {
@@ -155,29 +137,20 @@ gmssim_num(const char *what, const char *s, uint64_t lo, uint64_t hi)
 	return v;
 }
 
+/* Link profiles: the table gmsd's --link uses (gms/link.h). */
 static void
 gmssim_net(struct sim_config *cfg, const char *s)
 {
-	char	buf[64], *c;
-	size_t	i;
+	static struct link_model	 custom;
+	const struct link_model		*l;
 
-	for (i = 0; i < sizeof gmssim_nets / sizeof gmssim_nets[0]; i++) {
-		if (strcmp(s, gmssim_nets[i].name) == 0) {
-			cfg->net_name = gmssim_nets[i].name;
-			cfg->net_lat_ns = gmssim_nets[i].lat_us * SIM_NS_PER_US;
-			cfg->net_mbps = gmssim_nets[i].mbps;
-			return;
-		}
-	}
-	snprintf(buf, sizeof buf, "%s", s);
-	if ((c = strchr(buf, ',')) == NULL)
-		gmssim_die("--net %s: one of none, atm, 1gbe, 10gbe, or "
-		    "LAT_US,MBPS", s);
-	*c++ = '\0';
-	cfg->net_name = "custom";
-	cfg->net_lat_ns = gmssim_num("--net latency", buf, 0, 10000000) *
-	    SIM_NS_PER_US;
-	cfg->net_mbps = gmssim_num("--net bandwidth", c, 1, 100000000);
+	if ((l = link_model_parse(s, &custom)) == NULL)
+		gmssim_die("--net %s: one of none, atm (atm155), 1gbe, 10gbe, "
+		    "or LAT_US,MBPS with a latency to %u us and a bandwidth "
+		    "from 1 to %u Mb/s", s, LINK_LAT_US_MAX, LINK_MBIT_MAX);
+	cfg->net_name = l->name;
+	cfg->net_lat_ns = l->lat_us * SIM_NS_PER_US;
+	cfg->net_mbps = l->mbit;
 }
 
 static void

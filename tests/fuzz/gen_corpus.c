@@ -34,6 +34,7 @@ sample(int type, uint32_t ps, struct msg *m)
 	m->cluster = FUZZ_CLUSTER;
 	m->sender = type == MSG_JOIN ? 0 : 2;
 	m->reqid = 1000 + type;
+	m->stamp = 1700000000000000ULL + (uint64_t)type;
 	switch (type) {
 	case MSG_JOIN:
 		m->u.join.page_size = ps;

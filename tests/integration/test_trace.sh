@@ -153,7 +153,7 @@ CHECKS="0x01 JOIN gms.sender=0 gms.page_size=1024 gms.join.nframes=512
 0x03 POD gms.pod_version=2 gms.count=2 gms.pod.addr=10.0.0.1 gms.pod.port=7070
 0x04 HEARTBEAT gms.nfree=400 gms.heartbeat.nlocal=100 gms.heartbeat.nglobal=12
 0x05 HEARTBEAT_ACK gms.count=3 gms.node=1 gms.nfree=500
-0x06 LEAVE gms.sender=3 gms.reqid=0x0000100300000007
+0x06 LEAVE gms.sender=3 gms.reqid=0x0000100300000007 gms.stamp=1700000000000075
 0x07 LEAVE_DONE gms.sender=3 gms.reqid=0x0000100300000008
 0x08 ACK gms.flags.reply=1 gms.status=0 gms.ack.value=2
 0x20 GETPAGE gms.uid=2:1:0 gms.uid.pgno=0 gms.getpage.requester=2
@@ -322,13 +322,16 @@ else
 	skip tcpdump_reads_trace "tcpdump is not installed"
 fi
 if command -v tshark >/dev/null; then
-	"$GT" --csv "$W/n1csv" "$CL_TMP/n1.pcap" >/dev/null 2>&1
+	# one snapshot for both readers: the live node's trace still grows
+	sleep 0.2	# past a flush (TRACE_FLUSH_MS), so no record is cut
+	cp "$CL_TMP/n1.pcap" "$W/n1snap.pcap"
+	"$GT" --csv "$W/n1csv" "$W/n1snap.pcap" >/dev/null 2>&1
 	want=$(awk -F, 'NR > 1 { print $1, $2 }' "$W/n1csv/messages.csv" | sort)
 	# the Info column starts with the type's name
-	have=$($TSHARK -r "$CL_TMP/n1.pcap" -Y gms -T fields -e _ws.col.Info \
+	have=$($TSHARK -r "$W/n1snap.pcap" -Y gms -T fields -e _ws.col.Info \
 	    2>/dev/null | awk '{ n[$1]++ } END { for (t in n) print t, n[t] }' |
 	    sort)
-	bad=$($TSHARK -r "$CL_TMP/n1.pcap" -Y "_ws.malformed || gms.bad_length" \
+	bad=$($TSHARK -r "$W/n1snap.pcap" -Y "_ws.malformed || gms.bad_length" \
 	    2>/dev/null | wc -l)
 	if [ -n "$want" ] && [ "$want" = "$have" ] && [ "$bad" = 0 ]; then
 		pass tshark_decodes_live_trace
@@ -380,6 +383,7 @@ fi
 # A node killed with SIGKILL leaves a trace gmstrace reads (at most its
 # last record cut short), holding what its counters showed before.
 seen=$(st n3 '[.messages[] | .sent + .recv] | add')
+sleep 0.25	# what was counted is flushed (TRACE_FLUSH_MS), then kill
 cluster_kill n3 KILL
 if "$GT" "$CL_TMP/n3.pcap" >"$W/killed.out" 2>"$W/killed.err"; then
 	n=$(sed -n 's/^  .*n3.pcap  *RAW  *[0-9]*  *\([0-9]*\) .*/\1/p' \

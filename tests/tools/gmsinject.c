@@ -11,10 +11,17 @@
  *   stranger    a GETPAGE with a valid MAC from sender 999, not a member
  *   truncated   a valid PUTPAGE cut short by 100 bytes
  *   oversized   a valid GETPAGE with 8 bytes appended (MAC recomputed)
- * SECRET defaults to $GMS_KEY, CLUSTER to 1.  Page size 4096.
+ *
+ *   gmsinject HOST:PORT replay PCAP TYPE
+ *
+ * sends again, unchanged, every datagram of GMS type TYPE (e.g. PUTPAGE)
+ * in capture PCAP that went to HOST:PORT, and says how many.
+ * SECRET defaults to $GMS_KEY, CLUSTER to 1.  Page size 4096.  Each is
+ * stamped with the current time, so the replay check lets it through.
  */
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +33,39 @@
 #include "gms/log.h"
 #include "gms/net.h"
 #include "gms/proto.h"
+#include "gms/tracefile.h"
+
+/* Send the recorded datagrams of one type to `to` again. */
+static int
+replay(const struct sockaddr_in *to, const char *path, const char *type)
+{
+	struct tracefile	*tf;
+	struct tf_dgram		 d;
+	char			 err[256];
+	int			 fd, rc, sent = 0;
+
+	if ((tf = tracefile_open(path, err, sizeof err)) == NULL)
+		fatalx("%s", err);
+	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
+		fatal("socket");
+	while ((rc = tracefile_next(tf, &d, err, sizeof err)) == 1) {
+		if (d.len < PROTO_HDRLEN || d.len != d.wirelen ||
+		    d.dst != ntohl(to->sin_addr.s_addr) ||
+		    d.dport != ntohs(to->sin_port) ||
+		    strcmp(proto_type_name(d.data[3]), type) != 0)
+			continue;
+		if (sendto(fd, d.data, d.len, 0, (const struct sockaddr *)to,
+		    sizeof *to) < 0)
+			fatal("sendto");
+		sent++;
+	}
+	if (rc < 0)
+		fatalx("%s", err);
+	tracefile_close(tf);
+	close(fd);
+	printf("replayed %d %s datagrams\n", sent, type);
+	return sent > 0 ? 0 : 1;
+}
 
 int
 main(int argc, char **argv)
@@ -39,6 +79,7 @@ main(int argc, char **argv)
 	size_t			len;
 	char			err[256];
 	int			fd;
+	struct timeval		tv;
 
 	log_init("gmsinject", LOG_INFO);
 	if (argc < 3 || argc > 5)
@@ -46,6 +87,11 @@ main(int argc, char **argv)
 	if (net_parse(argv[1], &to, err, sizeof err) == -1)
 		fatalx("%s", err);
 	kind = argv[2];
+	if (strcmp(kind, "replay") == 0) {
+		if (argc != 5)
+			fatalx("usage: gmsinject HOST:PORT replay PCAP TYPE");
+		return replay(&to, argv[3], argv[4]);
+	}
 	secret = argc > 3 ? argv[3] : getenv("GMS_KEY");
 	if (secret == NULL)
 		fatalx("no secret: give one or set GMS_KEY");
@@ -60,6 +106,8 @@ main(int argc, char **argv)
 	m.cluster = cluster;
 	m.sender = 2;
 	m.reqid = 12345;
+	gettimeofday(&tv, NULL);
+	m.stamp = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
 	m.u.getpage.uid.node = 2;
 	m.u.getpage.uid.space = 1;
 	m.u.getpage.requester = 2;

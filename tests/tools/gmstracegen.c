@@ -71,6 +71,7 @@ static struct gen_file	 gen_foreign;
 static uint64_t		 gen_reqid[GEN_NODES + 1];
 static uint32_t		 gen_rand = 12345;
 static int		 gen_seq;
+static uint64_t		 gen_stamp = 1700000000000000ULL; /* us, rising */
 static uint8_t		 gen_page[GEN_PAGE];
 
 /* Delivery delays from a fixed LCG: 20 to 83 us. */
@@ -124,6 +125,7 @@ gen_encode(uint8_t *buf, struct msg *m, int from)
 	m->cluster = GEN_CLUSTER;
 	if (from <= GEN_NODES && m->sender == 0 && m->type != MSG_JOIN)
 		m->sender = (uint32_t)from;
+	m->stamp = ++gen_stamp;
 	len = proto_encode(buf, PROTO_MAXDGRAM, &gen_key, GEN_PAGE, m);
 	if (len == 0)
 		fatalx("cannot encode a %s", proto_type_name(m->type));
@@ -482,7 +484,7 @@ gen_untrusted(int64_t t)
 	proto_key_derive(&wrong, "wrong-key");
 	len = proto_encode(buf, sizeof buf, &wrong, GEN_PAGE, &m);
 	gen_raw(t + 180000, EP_STRANGER, EP_N1, buf, len, 0);
-	buf[2] = PROTO_VERSION - 1;			/* another version */
+	buf[2] = PROTO_VERSION + 1;			/* another version */
 	gen_raw(t + 180100, EP_STRANGER, EP_N1, buf, len, 0);
 	len = proto_encode(buf, sizeof buf, &gen_key, GEN_PAGE, &m);
 	memmove(buf + len - PROTO_MACLEN + 8, buf + len - PROTO_MACLEN,
