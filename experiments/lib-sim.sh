@@ -15,6 +15,8 @@
 #   xs_busy_done OUT           mean done_ms of the nodes that had a workload
 #   xs_median                  the median of the numbers on stdin
 
+# shellcheck shell=bash disable=SC2034
+# (XS_QUICK, XS_HOSTS and the like are read by the scripts that source this)
 XS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 XS_SIM=${GMSSIM:-$XS_ROOT/bin/gmssim}
 XS_CMDLINE=""

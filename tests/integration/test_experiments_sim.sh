@@ -154,7 +154,7 @@ fi
 
 # sampler: one real gmsd, sampling periods 50, 200, 1000 ms and off
 # (swap is sometimes turned on by other programs for a while: wait 10 s)
-for k in $(seq 1 20); do
+for _ in $(seq 1 20); do
 	[ "$(wc -l </proc/swaps)" -le 1 ] && break
 	sleep 0.5
 done
