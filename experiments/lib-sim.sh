@@ -10,7 +10,9 @@
 #   xs_progress I N WHAT       "[NAME] I/N WHAT" on stderr
 #   xs_meta PROFILES           the line that heads NAME.md
 #   xs_md_table CSV            the CSV as a markdown table
-#   xs_plot GNUPLOT_BODY       NAME.png and NAME.pdf from gnuplot commands
+#   xs_sim_only                note that --netns/--hosts do not apply
+#   xs_plot BODY [W H]         NAME.png and NAME.pdf from gnuplot commands
+#   xs_series CSV COND         the rows of one series, into a file
 #   xs_sim OUT ARGS...         bin/gmssim --json ARGS into OUT
 #   xs_busy_done OUT           mean done_ms of the nodes that had a workload
 #   xs_median                  the median of the numbers on stdin
