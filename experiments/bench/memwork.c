@@ -7,7 +7,7 @@
  *   memwork (--gms DIR | --anon) --size MB [--seq N] [--rand N]
  *           [--write-pct P] [--fill random|half] [--seed S]
  *           [--loop-seconds S] [--max-seconds S] [--label TEXT]
- *           [--pause-file FILE]
+ *           [--pause-file FILE] [--ready-file FILE]
  *
  * The region holds SIZE MB of pages.  Every page is filled first (init),
  * then come N sequential passes over all pages and N uniform-random
@@ -20,6 +20,8 @@
  * accesses for that long after the passes (a busy node).  --pause-file
  * FILE: once done, create FILE and keep the region mapped until FILE is
  * deleted (so gmsd can be measured while it holds the pages).
+ * --ready-file FILE: create FILE when the passes are done, before the
+ * --loop-seconds (so gmsd's CPU can be measured over the loop alone).
  *
  * Each access is timed; one JSON line on stdout gives elapsed times
  * (elapsed_s: init + passes + verify, not the --loop-seconds) and
@@ -61,6 +63,27 @@ struct mw {
 	uint64_t	 rng;
 	uint64_t	 errors;
 	double		 deadline;	/* monotonic seconds */
+};
+
+struct mw_opts {
+	const char	*dir;		/* --gms */
+	const char	*label;
+	const char	*pause;		/* --pause-file */
+	const char	*ready;		/* --ready-file */
+	int		 anon;
+	long		 mb;		/* --size */
+	long		 nseq;		/* sequential passes */
+	long		 nrand;		/* random accesses */
+	long		 loop;		/* --loop-seconds */
+	long		 maxs;		/* --max-seconds */
+};
+
+struct mw_times {
+	double		 init;		/* seconds */
+	struct mw_pass	 seq;
+	struct mw_pass	 rand;
+	struct mw_pass	 loop;
+	double		 verify;	/* seconds */
 };
 
 static double
@@ -183,6 +206,20 @@ mw_verify(struct mw *w)
 	return 0;
 }
 
+static int
+mw_create(const char *path)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "memwork: cannot create %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
 /*
  * Create path and wait, with the region still mapped, until someone
  * deletes it (the bench measures gmsd meanwhile) or the deadline.
@@ -190,14 +227,8 @@ mw_verify(struct mw *w)
 static void
 mw_pause(const struct mw *w, const char *path)
 {
-	FILE	*f;
-
-	if ((f = fopen(path, "w")) == NULL) {
-		fprintf(stderr, "memwork: cannot create %s: %s\n", path,
-		    strerror(errno));
+	if (mw_create(path) == -1)
 		return;
-	}
-	fclose(f);
 	while (access(path, F_OK) == 0 && mw_now() < w->deadline)
 		usleep(10000);
 }
@@ -234,7 +265,7 @@ mw_usage(void)
 	    "[--seq N] [--rand N] [--write-pct P]\n"
 	    "               [--fill random|half] [--seed S] "
 	    "[--loop-seconds S] [--max-seconds S] [--label TEXT]\n"
-	    "               [--pause-file FILE]\n");
+	    "               [--pause-file FILE] [--ready-file FILE]\n");
 	exit(2);
 }
 
@@ -254,8 +285,9 @@ mw_num(const char *s, const char *what, long lo, long hi)
 	return v;
 }
 
-int
-main(int argc, char **argv)
+/* The command line, checked; exits 2 with a sentence on a bad one. */
+static void
+mw_options(int argc, char **argv, struct mw_opts *o, struct mw *w)
 {
 	static const struct option opts[] = {
 		{ "gms", required_argument, NULL, 'g' },
@@ -270,28 +302,22 @@ main(int argc, char **argv)
 		{ "max-seconds", required_argument, NULL, 'm' },
 		{ "label", required_argument, NULL, 'L' },
 		{ "pause-file", required_argument, NULL, 'P' },
+		{ "ready-file", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct mw	 w = { .write_pct = 30, .half = 1, .rng = 1 };
-	struct mw_pass	 seqp = { 0 }, randp = { 0 }, loopp = { 0 };
-	struct gms	*g = NULL;
-	const char	*dir = NULL, *label = "", *pause = NULL;
-	long		 mb = 0, nseq = 1, nrand = 0, loop = 0, maxs = 600, i;
-	size_t		 ps = MW_PAGE, len;
-	double		 t0, t_init, t_seq, t_verify, start, lstart;
-	int		 c, anon = 0, rc;
+	int	c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'g': dir = optarg; break;
-		case 'a': anon = 1; break;
-		case 's': mb = mw_num(optarg, "--size", 1, MW_MAX_MB); break;
-		case 'q': nseq = mw_num(optarg, "--seq", 0, MW_MAX_SEQ); break;
+		case 'g': o->dir = optarg; break;
+		case 'a': o->anon = 1; break;
+		case 's': o->mb = mw_num(optarg, "--size", 1, MW_MAX_MB); break;
+		case 'q': o->nseq = mw_num(optarg, "--seq", 0, MW_MAX_SEQ); break;
 		case 'r':
-			nrand = mw_num(optarg, "--rand", 0, MW_MAX_RAND);
+			o->nrand = mw_num(optarg, "--rand", 0, MW_MAX_RAND);
 			break;
 		case 'w':
-			w.write_pct = (int)mw_num(optarg, "--write-pct", 0, 100);
+			w->write_pct = (int)mw_num(optarg, "--write-pct", 0, 100);
 			break;
 		case 'f':
 			if (strcmp(optarg, "random") != 0 &&
@@ -300,106 +326,145 @@ main(int argc, char **argv)
 				    "half, not \"%s\"\n", optarg);
 				exit(2);
 			}
-			w.half = strcmp(optarg, "half") == 0;
+			w->half = strcmp(optarg, "half") == 0;
 			break;
 		case 'S':
-			w.rng = (uint64_t)mw_num(optarg, "--seed", 1,
+			w->rng = (uint64_t)mw_num(optarg, "--seed", 1,
 			    0x7fffffffL);
 			break;
 		case 'l':
-			loop = mw_num(optarg, "--loop-seconds", 0,
+			o->loop = mw_num(optarg, "--loop-seconds", 0,
 			    MW_MAX_SECONDS);
 			break;
 		case 'm':
-			maxs = mw_num(optarg, "--max-seconds", 1,
+			o->maxs = mw_num(optarg, "--max-seconds", 1,
 			    MW_MAX_SECONDS);
 			break;
-		case 'L': label = optarg; break;
-		case 'P': pause = optarg; break;
+		case 'L': o->label = optarg; break;
+		case 'P': o->pause = optarg; break;
+		case 'R': o->ready = optarg; break;
 		default: mw_usage();
 		}
 	}
-	if (optind != argc || mb == 0 || (dir == NULL) == !anon)
+	if (optind != argc || o->mb == 0 || (o->dir == NULL) == !o->anon)
 		mw_usage();
-	if (loop >= maxs) {
+	if (o->loop >= o->maxs) {
 		fprintf(stderr, "memwork: --loop-seconds must be less than "
-		    "--max-seconds (%ld)\n", maxs);
+		    "--max-seconds (%ld)\n", o->maxs);
 		exit(2);
 	}
-	len = (size_t)mb << 20;
-	if (anon) {
-		w.mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+}
+
+/* The region: anonymous memory, or GMS memory from the gmsd at o->dir. */
+static int
+mw_map(const struct mw_opts *o, struct mw *w, struct gms **g)
+{
+	size_t	len = (size_t)o->mb << 20, ps = MW_PAGE;
+
+	*g = NULL;
+	if (o->anon) {
+		w->mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (w.mem == MAP_FAILED) {
-			fprintf(stderr, "memwork: mmap of %ld MB: %s\n", mb,
+		if (w->mem == MAP_FAILED) {
+			fprintf(stderr, "memwork: mmap of %ld MB: %s\n", o->mb,
 			    strerror(errno));
-			return 1;
+			return -1;
 		}
 	} else {
-		if ((g = gms_connect(dir)) == NULL) {
+		if ((*g = gms_connect(o->dir)) == NULL) {
 			fprintf(stderr, "memwork: %s\n", gms_error(NULL));
-			return 1;
+			return -1;
 		}
-		ps = gms_page_size(g);
-		if ((w.mem = gms_map(g, len)) == NULL) {
-			fprintf(stderr, "memwork: %s\n", gms_error(g));
-			return 1;
+		ps = gms_page_size(*g);
+		if ((w->mem = gms_map(*g, len)) == NULL) {
+			fprintf(stderr, "memwork: %s\n", gms_error(*g));
+			return -1;
 		}
 	}
-	w.words = ps / sizeof(uint64_t);
-	w.pages = len / ps;
-	if ((w.ver = calloc(w.pages, sizeof *w.ver)) == NULL) {
+	w->words = ps / sizeof(uint64_t);
+	w->pages = len / ps;
+	if ((w->ver = calloc(w->pages, sizeof *w->ver)) == NULL) {
 		fprintf(stderr, "memwork: out of memory\n");
-		return 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* init, the passes, the busy loop, verify: -1 past --max-seconds */
+static int
+mw_run(const struct mw_opts *o, struct mw *w, struct mw_times *t)
+{
+	double	start = mw_now(), lstart;
+	long	i;
+
+	w->deadline = start + (double)o->maxs;
+	mw_init(w);
+	t->init = mw_now() - start;
+	if (mw_pass(w, &t->seq, o->nseq * (long)w->pages, 1) == -1 ||
+	    mw_pass(w, &t->rand, o->nrand, 0) == -1)
+		return -1;
+	if (o->ready != NULL && mw_create(o->ready) == -1)
+		return -1;
+	for (lstart = mw_now(), i = 0; o->loop > 0 &&
+	    mw_now() - lstart < (double)o->loop && i < MW_MAX_RAND; i++) {
+		free(t->loop.lat);
+		t->loop.lat = NULL;
+		if (mw_pass(w, &t->loop, (long)w->pages, 0) == -1)
+			return -1;
 	}
 	start = mw_now();
-	w.deadline = start + (double)maxs;
-	mw_init(&w);
-	t_init = mw_now() - start;
-	rc = 0;
-	if (mw_pass(&w, &seqp, nseq * (long)w.pages, 1) == -1 ||
-	    mw_pass(&w, &randp, nrand, 0) == -1)
-		rc = -1;
-	t_seq = seqp.secs;
-	for (lstart = mw_now(), i = 0; rc == 0 && loop > 0 &&
-	    mw_now() - lstart < (double)loop && i < MW_MAX_RAND; i++) {
-		free(loopp.lat);
-		loopp.lat = NULL;
-		if (mw_pass(&w, &loopp, (long)w.pages, 0) == -1)
-			rc = -1;
-	}
-	t0 = mw_now();
-	if (rc == 0 && mw_verify(&w) == -1)
-		rc = -1;
-	t_verify = mw_now() - t0;
-	if (rc == -1) {
-		fprintf(stderr, "memwork: not done in --max-seconds %ld "
-		    "(or out of memory)\n", maxs);
-		return 1;
-	}
+	if (mw_verify(w) == -1)
+		return -1;
+	t->verify = mw_now() - start;
+	return 0;
+}
+
+static void
+mw_print(const struct mw_opts *o, const struct mw *w, struct mw_times *t)
+{
 	printf("{\"prog\":\"memwork\",\"label\":\"%s\",\"mem\":\"%s\","
 	    "\"size_mb\":%ld,\"page_size\":%zu,\"pages\":%" PRIu64 ","
 	    "\"write_pct\":%d,\"fill\":\"%s\",\"seq_passes\":%ld,"
 	    "\"elapsed_s\":%.4f,\"init_s\":%.4f,\"seq_s\":%.4f,"
-	    "\"rand_s\":%.4f,\"verify_s\":%.4f,", label,
-	    anon ? "anon" : "gms", mb, ps, w.pages, w.write_pct,
-	    w.half ? "half" : "random", nseq, t_init + t_seq + randp.secs +
-	    t_verify, t_init, t_seq, randp.secs, t_verify);
-	mw_print_pass("seq", &seqp);
+	    "\"rand_s\":%.4f,\"verify_s\":%.4f,", o->label,
+	    o->anon ? "anon" : "gms", o->mb, w->words * sizeof(uint64_t),
+	    w->pages, w->write_pct, w->half ? "half" : "random", o->nseq,
+	    t->init + t->seq.secs + t->rand.secs + t->verify, t->init,
+	    t->seq.secs, t->rand.secs, t->verify);
+	mw_print_pass("seq", &t->seq);
 	printf(",");
-	mw_print_pass("rand", &randp);
-	printf(",\"errors\":%" PRIu64 ",\"verified\":%s}\n", w.errors,
-	    w.errors == 0 ? "true" : "false");
+	mw_print_pass("rand", &t->rand);
+	printf(",\"errors\":%" PRIu64 ",\"verified\":%s}\n", w->errors,
+	    w->errors == 0 ? "true" : "false");
 	fflush(stdout);
-	if (pause != NULL)
-		mw_pause(&w, pause);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct mw_opts	 o = { .label = "", .nseq = 1, .maxs = 600 };
+	struct mw	 w = { .write_pct = 30, .half = 1, .rng = 1 };
+	struct mw_times	 t = { 0 };
+	struct gms	*g;
+
+	mw_options(argc, argv, &o, &w);
+	if (mw_map(&o, &w, &g) == -1)
+		return 1;
+	if (mw_run(&o, &w, &t) == -1) {
+		fprintf(stderr, "memwork: not done in --max-seconds %ld "
+		    "(or out of memory)\n", o.maxs);
+		return 1;
+	}
+	mw_print(&o, &w, &t);
+	if (o.pause != NULL)
+		mw_pause(&w, o.pause);
 	if (g != NULL) {
 		gms_unmap(g, w.mem);
 		gms_disconnect(g);
 	}
-	free(seqp.lat);
-	free(randp.lat);
-	free(loopp.lat);
+	free(t.seq.lat);
+	free(t.rand.lat);
+	free(t.loop.lat);
 	free(w.ver);
 	return w.errors == 0 ? 0 : 1;
 }
