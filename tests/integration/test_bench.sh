@@ -38,7 +38,7 @@ export BENCH_ROUNDS=1 BENCH_FAULTS=200 BENCH_PAGES=768 BENCH_RTTS=200 \
     BENCH_UFFD_N=200
 export BENCH_SIZE_MB=10 BENCH_LIMIT_MB=4 BENCH_RAND=1000 BENCH_VS_ROUNDS=1 \
     BENCH_RES_SECS=1
-timeout -k 5 150 "$ROOT/experiments/bench/run" >"$TD/log" 2>&1 &
+timeout -k 60 150 "$ROOT/experiments/bench/run" >"$TD/log" 2>&1 &
 BPID=$!
 wait $BPID
 rc=$?
@@ -174,7 +174,7 @@ if [ -n "$ksk" ]; then
 	skip bench_restores_system_when_stopped "$ksk"
 else
 	BENCH_VS_ONLY=zswap BENCH_SIZE_MB=40 BENCH_LIMIT_MB=4 BENCH_RAND=200000 \
-	    timeout -k 5 60 "$ROOT/experiments/bench/versus" >"$TD/log2" 2>&1 &
+	    timeout -k 60 60 "$ROOT/experiments/bench/versus" >"$TD/log2" 2>&1 &
 	BPID=$!
 	state="before zswap was on"
 	for i in $(seq 1 300); do
