@@ -116,6 +116,15 @@ $(B)/bench/floor_uffd $(B)/bench/fault_lat: $(B)/bench/%: \
 $(B)/bench/udp_rtt: experiments/bench/udp_rtt.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $<
+# memwork: the one workload on GMS memory or on anonymous memory (swap,
+# zswap, zram); metasize: sizeof the directories' entries.
+BENCH_BINS += $(B)/bench/memwork $(B)/bench/metasize
+$(B)/bench/memwork: experiments/bench/memwork.c $(GMSLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(GMSLIB) -pthread
+$(B)/bench/metasize: experiments/bench/metasize.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBDIR)/libgmsutil.a $(B)/directories/uid.o $(LDLIBS)
 
 # Workloads (workloads/): programs that keep their data in GMS memory,
 # linked like any client: libgms alone, -pthread, and -lm for the Zipf sampler.
@@ -131,6 +140,11 @@ $(B)/tests/test_wl: tests/unit/test_wl.c $(B)/workloads/wl.o $(GMSLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(B)/workloads/wl.o \
 	    $(GMSLIB) -pthread -lm
+# The fault path's on/off measurements (experiments/bench/fastpath).
+FASTPATH_BINS = $(B)/bench/fault_mix
+$(B)/bench/fault_mix: experiments/bench/fault_mix.c $(GMSLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(GMSLIB) -pthread
 
 deps:
 	@sh experiments/install-deps.sh

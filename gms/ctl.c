@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <utlist.h>
+
 #include "gms/ctlmsg.h"
 #include "gms/log.h"
 #include "gms/node.h"
@@ -32,6 +34,7 @@ struct ctl_conn {
 	int		 refs;
 	int		 closed;
 	int		 lost;		/* CTL_LOST sent, being closed */
+	struct ctl_conn	*prev, *next;	/* ctl_conns: the open ones */
 };
 
 /* One request in flight: who asked and what. */
@@ -44,6 +47,7 @@ struct ctl_req {
 static int		 ctl_fd = -1;
 static struct event	*ctl_ev;
 static char		 ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static struct ctl_conn	*ctl_conns;	/* open connections, closed at exit */
 
 void
 ctl_conn_hold(struct ctl_conn *c)
@@ -69,6 +73,7 @@ ctl_conn_close(struct ctl_conn *c)
 	if (c->closed)
 		return;
 	c->closed = 1;
+	DL_DELETE(ctl_conns, c);
 	pager_conn_closed(c->n, c);
 	event_free(c->ev);
 	c->ev = NULL;
@@ -246,6 +251,11 @@ ctl_counters(struct node *n, struct ctl_counter *c, int max)
 	C("writebacks", s->writebacks);
 	C("sampled", s->sampled);
 	C("referenced", s->referenced);
+	C("evict_ahead", s->evict_ahead);	/* the fault path */
+	C("gcd_coalesced", s->gcd_coalesced);
+	C("prefetch_sent", s->prefetch_sent);
+	C("prefetch_installed", s->prefetch_installed);
+	C("prefetch_waited", s->prefetch_waited);
 	C("bytes_sent", ns->bytes_sent);
 	C("bytes_recv", ns->bytes_recv);
 	C("retransmits", ns->retransmits);
@@ -280,17 +290,17 @@ ctl_status_json(struct node *n, struct sbuf *b)
 	sb_printf(b, "{\"node\":%u,\"state\":\"%s\",\"master\":%u,"
 	    "\"is_master\":%s,\"cluster\":%u,\"page_size\":%u,"
 	    "\"udp_port\":%u,\"pod_version\":%u,"
-	    "\"frames\":%u,\"free\":%u,\"local\":%u,\"global\":%u,"
-	    "\"gcd_entries\":%zu,\"pending\":%zu,\"regions\":%d,"
+	    "\"frames\":%u,\"free\":%u,\"free_idle\":%u,\"local\":%u,"
+	    "\"global\":%u,\"gcd_entries\":%zu,\"pending\":%zu,\"regions\":%d,"
 	    "\"policy\":\"%s\",\"disk\":\"%s\",\"link\":\"%s\","
 	    "\"now_ms\":%llu,"
 	    "\"members\":[",
 	    n->id, ctl_state_name(n->state), n->master_id,
 	    n->is_master ? "true" : "false", n->cluster, n->page_size,
 	    net_port(n->net), pod_version(n->pod), n->nframes,
-	    pfd_nfree(n->pfd), pfd_count(n->pfd, PFD_LOCAL),
-	    pfd_count(n->pfd, PFD_GLOBAL), gcd_count(n->gcd),
-	    net_pending(n->net), pager_nregions(n),
+	    pfd_nfree(n->pfd), pager_nfree_idle(n),
+	    pfd_count(n->pfd, PFD_LOCAL), pfd_count(n->pfd, PFD_GLOBAL),
+	    gcd_count(n->gcd), net_pending(n->net), pager_nregions(n),
 	    ctl_policy_name(n->policy), n->disk->name, net_link_name(n->net),
 	    (unsigned long long)node_now_ms());
 	for (i = 0; i < pod_nmembers(n->pod); i++) {
@@ -599,6 +609,7 @@ ctl_accept(evutil_socket_t fd, short what, void *arg)
 	c->ev = event_new(n->base, cfd, EV_READ | EV_PERSIST, ctl_readable,
 	    c);
 	event_add(c->ev, NULL);
+	DL_APPEND(ctl_conns, c);
 }
 
 int
@@ -640,7 +651,11 @@ ctl_listen(struct node *n, char *err, size_t errlen)
 void
 ctl_close(struct node *n)
 {
+	struct ctl_conn	*c, *tmp;
+
 	(void)n;
+	DL_FOREACH_SAFE(ctl_conns, c, tmp)
+		ctl_conn_close(c);
 	if (ctl_fd == -1)
 		return;
 	event_free(ctl_ev);

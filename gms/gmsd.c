@@ -61,6 +61,9 @@ struct gmsd_opts {
 	const char	*inject;
 	struct net_inject inj;
 	int		 backpressure;
+	uint32_t	 putpage_batch;		/* the fault path */
+	uint32_t	 prefetch;
+	uint32_t	 poll_us;
 };
 
 static void
@@ -72,7 +75,8 @@ usage(void)
 "            [--page-size BYTES] [--heartbeat MS] [--policy P]\n"
 "            [--disk MODEL] [--sample-ms MS] [--sample-share PCT]\n"
 "            [--trace FILE] [--link MODEL] [--inject SPEC]\n"
-"            [--backpressure] [-v] [-q]\n"
+"            [--backpressure] [--putpage-batch N] [--prefetch K]\n"
+"            [--poll-us US] [-v] [-q]\n"
 "\n"
 "  --listen HOST:PORT  UDP address of this node (default %s;\n"
 "                      port 0 lets the kernel choose)\n"
@@ -106,12 +110,23 @@ usage(void)
 "                      duplicates or reorders datagrams sent, with\n"
 "                      probability P each (0.05 or 5%%)\n"
 "  --backpressure      refuse putpages that would push out this node's own\n"
-"                      busy pages; senders go elsewhere until the next plan\n",
-	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS);
+"                      busy pages; senders go elsewhere until the next plan\n"
+"  --putpage-batch N   keep N frames free (at most 1/16 of them, none\n"
+"                      below 256 frames), evicting ahead of faults in\n"
+"                      bursts, and register received putpages with their\n"
+"                      GCD node together (default %d; 0: evict at each\n"
+"                      fault, one update per page; at most %d)\n"
+"  --prefetch K        on sequential faults, read the next K pages ahead\n"
+"                      from the cluster (bounded as --putpage-batch;\n"
+"                      default %d; 0: off; at most %d)\n"
+"  --poll-us US        after each wake-up keep polling for US microseconds\n"
+"                      before sleeping (default 0: off; burns CPU)\n",
+	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS, NODE_PUTPAGE_BATCH,
+	    NODE_BATCH_MAX, NODE_PREFETCH, NODE_PREFETCH_MAX);
 	exit(2);
 }
 
-/* --link and --inject: a bad value is a usage error (exit 2). */
+/* --link and --inject: a bad value ends gmsd like any other (exit 1). */
 static void
 parse_net_opt(struct gmsd_opts *o, int ch, const char *arg)
 {
@@ -120,18 +135,15 @@ parse_net_opt(struct gmsd_opts *o, int ch, const char *arg)
 	if (ch == 'L') {
 		o->link = link_model_parse(arg, &o->link_custom);
 		if (o->link == NULL) {
-			log_warnx("--link %s: one of none, atm155, 1gbe, 10gbe, "
+			fatalx("--link %s: one of none, atm155, 1gbe, 10gbe, "
 			    "or LAT_US:MBIT (e.g. 505:155, at most %u us and "
 			    "%u Mb/s)", arg, LINK_LAT_US_MAX, LINK_MBIT_MAX);
-			exit(2);
 		}
 		o->link_name = o->link == &o->link_custom ? arg : o->link->name;
 		return;
 	}
-	if (net_inject_parse(arg, &o->inj, err, sizeof err) == -1) {
-		log_warnx("--inject: %s", err);
-		exit(2);
-	}
+	if (net_inject_parse(arg, &o->inj, err, sizeof err) == -1)
+		fatalx("--inject: %s", err);
 	o->inject = arg;
 }
 
@@ -158,6 +170,9 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "backpressure", no_argument, NULL, GMSD_OPT_BACKPRESSURE },
 		{ "help", no_argument, NULL, 'h' },
+		{ "putpage-batch", required_argument, NULL, 'B' },
+		{ "prefetch", required_argument, NULL, 'F' },
+		{ "poll-us", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	ch;
@@ -172,6 +187,8 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 	o->sample_pct = AGES_SHARE_DEFAULT;
 	o->disk = store_model("none");
 	o->verbosity = LOG_INFO;
+	o->putpage_batch = NODE_PUTPAGE_BATCH;
+	o->prefetch = NODE_PREFETCH;
 	while ((ch = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
@@ -233,6 +250,24 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 		case 'L':
 		case 'I':
 			parse_net_opt(o, ch, optarg);
+			break;
+		case 'B':
+			if (cli_parse_u32(optarg, &o->putpage_batch) == -1 ||
+			    o->putpage_batch > NODE_BATCH_MAX)
+				fatalx("--putpage-batch %s: pages from 0 (off) "
+				    "to %d", optarg, NODE_BATCH_MAX);
+			break;
+		case 'F':
+			if (cli_parse_u32(optarg, &o->prefetch) == -1 ||
+			    o->prefetch > NODE_PREFETCH_MAX)
+				fatalx("--prefetch %s: pages from 0 (off) to %d",
+				    optarg, NODE_PREFETCH_MAX);
+			break;
+		case 'U':
+			if (cli_parse_u32(optarg, &o->poll_us) == -1 ||
+			    o->poll_us > NODE_POLL_US_MAX)
+				fatalx("--poll-us %s: microseconds from 0 (off) "
+				    "to %d", optarg, NODE_POLL_US_MAX);
 			break;
 		case 'P':
 			if (strcmp(optarg, "gms") == 0)
@@ -312,6 +347,9 @@ setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 	n->disk = o->disk;
 	n->sample_ms = o->sample_ms;
 	n->sample_pct = o->sample_pct;
+	n->putpage_batch = o->putpage_batch;
+	n->prefetch = o->prefetch;
+	n->poll_us = o->poll_us;
 	if (posix_memalign((void **)&n->pagebuf, STORE_ALIGN,
 	    o->page_size) != 0 || posix_memalign((void **)&n->fetchbuf,
 	    STORE_ALIGN, o->page_size) != 0)
@@ -344,6 +382,9 @@ setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 	n->base = event_base_new();
 	if (n->base == NULL)
 		fatalx("cannot create the event loop");
+	/* the fault path: eviction ahead runs when nothing else waits */
+	if (event_base_priority_init(n->base, NODE_NPRI) == -1)
+		fatalx("cannot set the event loop's priorities");
 	n->net = net_open(n->base, &cfg, node_recv, n, err, sizeof err);
 	if (n->net == NULL)
 		fatalx("%s", err);
@@ -411,7 +452,7 @@ main(int argc, char **argv)
 	member_start(&n);
 	replace_init(&n);
 	sampler_start(&n);
-	event_base_dispatch(n.base);
+	pager_loop(&n);
 	sampler_stop(&n);
 	replace_free(&n);
 

@@ -816,7 +816,7 @@ member_check_beats(struct node *n, uint64_t now)
 		struct node_member *nm = &n->members[i];
 
 		if (nm->pm.id == n->id) {
-			nm->nfree = pfd_nfree(n->pfd);
+			nm->nfree = pager_nfree_idle(n);
 			nm->last_beat_ms = now;
 			nm->heard = 1;
 		} else if (!nm->heard || now - nm->last_beat_ms >
@@ -972,7 +972,7 @@ member_send_beat(struct node *n)
 	memset(&m, 0, sizeof m);
 	m.type = MSG_HEARTBEAT;
 	m.u.heartbeat.pod_version = pod_version(n->pod);
-	m.u.heartbeat.nfree = pfd_nfree(n->pfd);
+	m.u.heartbeat.nfree = pager_nfree_idle(n);
 	m.u.heartbeat.nlocal = pfd_count(n->pfd, PFD_LOCAL);
 	m.u.heartbeat.nglobal = pfd_count(n->pfd, PFD_GLOBAL);
 	net_request(n->net, &n->master, &m, 1, (int)n->heartbeat_ms,

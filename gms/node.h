@@ -28,6 +28,7 @@ struct ctl_conn;
 struct ctl_map;
 struct page_gen;
 struct replace;
+struct gcd_coalesce;
 struct store_model;
 
 #define NODE_HEARTBEAT_MS	500	/* default heartbeat interval */
@@ -87,6 +88,9 @@ struct node_stats {
 	uint64_t	epoch_puts, epoch_discards;
 	uint64_t	put_refused;	/* putpages refused: under pressure */
 	uint64_t	put_redirected;	/* puts sent past a node that was full */
+	/* the fault path (pager.c, pages.c) */
+	uint64_t	evict_ahead, gcd_coalesced;
+	uint64_t	prefetch_sent, prefetch_installed, prefetch_waited;
 };
 
 #define POLICY_GMS	0	/* cluster memory, as in the paper */
@@ -178,6 +182,13 @@ struct node {
 	struct node_stats	 st;
 	uint64_t		 started_ms;
 	uint64_t		 rand_state;
+	/* the fault path (pager.c, pages.c; README "The fault path") */
+	uint32_t		 putpage_batch;	/* frames freed ahead; 0: inline */
+	uint32_t		 prefetch;	/* pages read ahead of a stream */
+	uint32_t		 poll_us;	/* busy polling after a wake-up */
+	uint32_t		 refill_hint;	/* who gave us the last page */
+	struct event		*refill_ev;	/* pager.c: evicts ahead */
+	struct gcd_coalesce	*coalesce;	/* pages.c: GCD updates pending */
 };
 
 uint64_t	 node_now_ms(void);
@@ -249,6 +260,27 @@ size_t		 pages_discard_space(struct node *, uint32_t space);
 /* Tell uid's GCD node that this node caches it (or no longer does). */
 void		 pages_note_holder(struct node *, const struct uid *, int add);
 
+/*
+ * The fault path (README "The fault path").  pages_make_room evicts up to
+ * max oldest pages until want frames are free (hint as for
+ * pages_take_frame) and returns how many left; pages_close frees the GCD
+ * updates still waiting to be coalesced (at exit).
+ */
+int		 pages_make_room(struct node *, uint32_t want, int max,
+		    uint32_t hint);
+void		 pages_close(struct node *);
+/* Free frames less those the pager keeps free for its faults: idle. */
+uint32_t	 pager_nfree_idle(struct node *);
+#define NODE_PUTPAGE_BATCH	16	/* default --putpage-batch (pages) */
+#define NODE_PREFETCH		8	/* default --prefetch (pages) */
+#define NODE_BATCH_MAX		PROTO_MAX_ENTRIES
+#define NODE_PREFETCH_MAX	256
+#define NODE_POLL_US_MAX	10000	/* --poll-us: at most 10 ms */
+/* Event priorities (gmsd.c sets NODE_NPRI; others get the middle one). */
+#define NODE_PRI_FAULT	0	/* a program's userfaultfd: first */
+#define NODE_PRI_IDLE	2	/* work done when nothing else waits */
+#define NODE_NPRI	3
+
 /* An eviction's target meaning: drop the page (after a write-back). */
 #define PAGES_NOWHERE	UINT32_MAX
 
@@ -271,6 +303,8 @@ int		 pager_copy_out(struct node *, const struct pfd_page *,
 /* Evict a region page (write-back, putpage); -1 if pg is not one. */
 int		 pager_evict(struct node *, struct pfd_page *, uint32_t hint);
 void		 pager_close(struct node *);
+/* Run the event loop until it ends (busy polling with --poll-us). */
+void		 pager_loop(struct node *);
 int		 pager_nregions(struct node *);
 /* One period of the age sampler over every region. */
 void		 pager_sample(struct node *, uint64_t now, unsigned share_pct);

@@ -15,6 +15,13 @@
  * writes it back if dirty (global pages are always clean), puts it to
  * another node's memory and punches it out of the memfd: a store racing
  * the eviction waits in a write-protect fault and faults the page back.
+ *
+ * The fault path (README "The fault path"): with --putpage-batch N the
+ * node keeps up to N frames free, evicting ahead of need in bursts when
+ * the event loop has nothing more urgent, so that a fault normally only
+ * fetches and installs; with --prefetch K a sequential stream of faults
+ * on a region asks for the next K pages the cluster holds and installs
+ * them as they arrive.
  */
 #include <sys/socket.h>
 
@@ -24,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <uthash.h>
@@ -51,6 +59,8 @@ struct pager_region {
 	uint32_t	*gens;		/* put generation of each page */
 	uint8_t		*armed;		/* 1: armed (could be unmapped) */
 	uint64_t	 faults, from_cluster, from_disk, wp, evictions;
+	uint64_t	 seq_last;	/* last fault's page + 1; 0: none */
+	uint64_t	 pf_end;	/* past the last page read ahead */
 	UT_hash_handle	 hh;
 };
 
@@ -59,9 +69,17 @@ struct pager_fetch {
 	struct uid	 uid;
 	uint32_t	 space;
 	uint64_t	 pgno;
+	int		 prefetch;	/* read ahead, no fault yet */
+	int		 waited;	/* a fault waits for it */
 	UT_hash_handle	 hh;
 };
 static struct pager_fetch	*pager_fetches;
+
+#define PAGER_BATCH_SHARE	16	/* frames kept free or read ahead:
+					   at most 1/16 of the frames */
+#define PAGER_MIN_FRAMES	256	/* and none below 256 frames */
+
+static void	pager_refill_later(struct node *, uint32_t hint);
 
 static struct pager_region *
 pager_find(struct node *n, uint32_t space)
@@ -128,7 +146,15 @@ pager_fetched(struct node *n, int status, const uint8_t *page, void *arg)
 	pr = pager_find(n, f->space);
 	if (pr == NULL)		/* unmapped meanwhile */
 		goto done;
-	if (status == 0) {
+	if (f->prefetch && status != 0 && !f->waited)
+		goto done;	/* read ahead, not in memory: no disk read */
+	if (f->prefetch && pfd_lookup(n->pfd, &f->uid) != NULL) {
+		(void)region_wake(pr->r, f->pgno);	/* here already */
+		goto done;
+	}
+	if (status == 0 && f->prefetch) {
+		n->st.prefetch_installed++;
+	} else if (status == 0) {
 		pr->from_cluster++;
 		n->st.faults_cluster++;
 	} else {
@@ -152,8 +178,131 @@ pager_fetched(struct node *n, int status, const uint8_t *page, void *arg)
 		log_warnx("no frame for a faulting page: over budget");
 	if (pr->file && pg != NULL)
 		pages_note_holder(n, &f->uid, 1);	/* case 4 */
+	pager_refill_later(n, from);
 done:
 	free(f);
+}
+
+/*
+ * Frames kept free or read ahead: at most a sixteenth of the node's
+ * frames, and none on a node of fewer than PAGER_MIN_FRAMES (which pages
+ * exactly as without the fault path's settings).
+ */
+static uint32_t
+pager_share(const struct node *n, uint32_t want)
+{
+	uint32_t	max = n->nframes / PAGER_BATCH_SHARE;
+
+	if (n->nframes < PAGER_MIN_FRAMES)
+		return 0;
+	return want < max ? want : max;
+}
+
+static uint32_t
+pager_batch(const struct node *n)
+{
+	return pager_share(n, n->putpage_batch);
+}
+
+uint32_t
+pager_nfree_idle(struct node *n)
+{
+	uint32_t	nfree = pfd_nfree(n->pfd);
+	uint32_t	kept = HASH_COUNT(n->regions) > 0 ? pager_batch(n) : 0;
+
+	return nfree > kept ? nfree - kept : 0;
+}
+
+static void
+pager_refill(evutil_socket_t fd, short what, void *arg)
+{
+	struct node	*n = arg;
+
+	(void)fd;
+	(void)what;
+	n->st.evict_ahead += (uint64_t)pages_make_room(n, pager_batch(n),
+	    (int)pager_batch(n), n->refill_hint);
+}
+
+/*
+ * Keep frames free ahead of the next faults: when fewer than half of
+ * --putpage-batch are free, evict the oldest pages in one burst, at the
+ * event loop's lowest priority (after the faults and datagrams already
+ * waiting).  A fault that finds no free frame meanwhile evicts inline.
+ */
+static void
+pager_refill_later(struct node *n, uint32_t hint)
+{
+	uint32_t	low = pager_batch(n) / 2;
+
+	if (pager_batch(n) == 0)
+		return;
+	if (hint != 0)
+		n->refill_hint = hint;	/* cases 1 and 2: back to the giver */
+	if (pfd_nfree(n->pfd) >= (low > 0 ? low : 1))
+		return;
+	if (n->refill_ev == NULL) {
+		n->refill_ev = event_new(n->base, -1, 0, pager_refill, n);
+		if (n->refill_ev == NULL)
+			fatalx("cannot create an event");
+		(void)event_priority_set(n->refill_ev, NODE_PRI_IDLE);
+	}
+	event_active(n->refill_ev, EV_TIMEOUT, 1);
+}
+
+/* Read ahead one page the cluster holds (it is not here, not coming). */
+static void
+pager_prefetch_one(struct pager_region *pr, uint64_t pgno)
+{
+	struct node		*n = pr->n;
+	struct pager_fetch	*f;
+	struct uid		 uid;
+	uint32_t		 holder;
+
+	pager_uid(n, pr, pgno, &uid);
+	HASH_FIND(hh, pager_fetches, &uid, sizeof uid, f);
+	if (f != NULL || pfd_lookup(n->pfd, &uid) != NULL)
+		return;
+	/* our own page's GCD entry is here: ask only if memory has it */
+	if (pod_gcd_node(n->pod, &uid) == n->id &&
+	    gcd_holders(n->gcd, &uid, &holder, 1) == 0)
+		return;
+	f = xcalloc(1, sizeof *f);
+	f->uid = uid;
+	f->space = pr->space;
+	f->pgno = pgno;
+	f->prefetch = 1;
+	HASH_ADD(hh, pager_fetches, uid, sizeof f->uid, f);
+	n->st.prefetch_sent++;
+	pages_get(n, &uid, 0, pager_fetched, f);
+}
+
+/*
+ * A fault on the page after the last fault, or inside or just past the
+ * window read ahead, continues a sequential stream: read ahead up to
+ * --prefetch pages past it (see pager_share).  Any other fault ends the
+ * stream.
+ */
+static void
+pager_stream(struct pager_region *pr, uint64_t pgno)
+{
+	uint64_t	p, end, last = pr->seq_last;
+	uint32_t	k = pager_share(pr->n, pr->n->prefetch);
+
+	pr->seq_last = pgno + 1;
+	if (k == 0 || pr->n->policy == POLICY_LOCAL)
+		return;
+	if (last == 0 || pgno < last || pgno > (pr->pf_end > last ?
+	    pr->pf_end : last)) {
+		pr->pf_end = 0;
+		return;
+	}
+	end = pgno + 1 + k;
+	if (end > pr->npages)
+		end = pr->npages;
+	for (p = pr->pf_end > pgno + 1 ? pr->pf_end : pgno + 1; p < end; p++)
+		pager_prefetch_one(pr, p);
+	pr->pf_end = end;
 }
 
 static void
@@ -168,8 +317,14 @@ pager_fault(struct pager_region *pr, uint64_t pgno)
 		return;
 	pager_uid(n, pr, pgno, &uid);
 	HASH_FIND(hh, pager_fetches, &uid, sizeof uid, f);
-	if (f != NULL)
-		return;		/* being fetched: the install wakes it */
+	if (f != NULL) {	/* being fetched: the install wakes it */
+		if (f->prefetch && !f->waited) {
+			f->waited = 1;
+			n->st.prefetch_waited++;
+			pager_stream(pr, pgno);
+		}
+		return;
+	}
 	if ((pg = pfd_lookup(n->pfd, &uid)) != NULL && pg->kind == PFD_LOCAL) {
 		(void)region_wake(pr->r, pgno);	/* resident: stale */
 		return;
@@ -184,6 +339,7 @@ pager_fault(struct pager_region *pr, uint64_t pgno)
 	f->pgno = pgno;
 	HASH_ADD(hh, pager_fetches, uid, sizeof f->uid, f);
 	pages_get(n, &uid, 0, pager_fetched, f);
+	pager_stream(pr, pgno);
 }
 
 /* First store to a clean page: it is dirty from now on. */
@@ -404,6 +560,8 @@ pager_map(struct node *n, struct ctl_conn *c, const struct ctl_map *m,
 		pr->gens = xcalloc(npages, sizeof *pr->gens);
 	pr->ev = event_new(n->base, region_fd(pr->r), EV_READ | EV_PERSIST,
 	    pager_readable, pr);
+	/* a fault first: a thread is stopped until it is served */
+	(void)event_priority_set(pr->ev, NODE_PRI_FAULT);
 	event_add(pr->ev, NULL);
 	HASH_ADD(hh, n->regions, space, sizeof pr->space, pr);
 	*space = pr->space;
@@ -447,6 +605,10 @@ pager_close(struct node *n)
 
 	HASH_ITER(hh, n->regions, pr, tmp)
 		pager_detach(n, pr);
+	if (n->refill_ev != NULL)
+		event_free(n->refill_ev);
+	n->refill_ev = NULL;
+	pages_close(n);
 }
 
 int
@@ -541,4 +703,48 @@ pager_copy_out(struct node *n, const struct pfd_page *pg, uint8_t *buf)
 	if (pr == NULL)
 		return -1;
 	return region_copy_out(pr->r, pg->uid.pgno, buf);
+}
+
+/*
+ * The event loop (--poll-us, README "The fault path").  With a poll time,
+ * after each wake-up gmsd keeps polling without sleeping for that long,
+ * so a reply or a fault arriving soon after is handled without the
+ * wake-up of a sleeping thread; it burns the CPU it shares with the
+ * program.  Measured on and off in experiments/results/fastpath.md.
+ */
+static uint64_t
+pager_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int
+pager_loop_done(struct node *n)
+{
+	return event_base_got_exit(n->base) || event_base_got_break(n->base);
+}
+
+void
+pager_loop(struct node *n)
+{
+	uint64_t	t0;
+
+	if (n->poll_us == 0) {
+		event_base_dispatch(n->base);
+		return;
+	}
+	for (;;) {
+		if (event_base_loop(n->base, EVLOOP_ONCE) == -1 ||
+		    pager_loop_done(n))
+			return;
+		t0 = pager_now_us();
+		while (pager_now_us() - t0 < n->poll_us) {
+			(void)event_base_loop(n->base, EVLOOP_NONBLOCK);
+			if (pager_loop_done(n))
+				return;
+		}
+	}
 }

@@ -16,6 +16,7 @@
  * GCD entry turns into a miss, and the requester reads its backing store.
  */
 #include <errno.h>
+#include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -475,6 +476,32 @@ pages_take_frame(struct node *n, const struct uid *uid, int kind, int flags,
 	return pg;
 }
 
+/*
+ * Evict ahead of need (README "The fault path"): the pager calls this when
+ * the event loop has nothing more urgent, so that the next faults find a
+ * free frame and only fetch and install.
+ */
+int
+pages_make_room(struct node *n, uint32_t want, int max, uint32_t hint)
+{
+	struct pfd_page	*old;
+	struct uid	 ouid;
+	int		 k = 0;
+
+	while (pfd_nfree(n->pfd) < want && k < max) {
+		old = n->policy == POLICY_NCHANCE ? pages_nc_victim(n) :
+		    pfd_oldest(n->pfd, PFD_KANY, node_now_ms());
+		if (old == NULL)
+			break;
+		ouid = old->uid;
+		pages_evict(n, old, hint);
+		k++;
+		if (pfd_lookup(n->pfd, &ouid) != NULL)
+			break;		/* it could not leave */
+	}
+	return k;
+}
+
 /* ---- putpage ---------------------------------------------------------- */
 
 static void
@@ -604,15 +631,16 @@ store_gcd_acked(struct net *net, const struct msg *r,
 	(void)from;
 	memset(&a, 0, sizeof a);
 	a.type = MSG_ACK;
-	a.u.ack.value = pfd_nfree(so->n->pfd);
+	a.u.ack.value = pager_nfree_idle(so->n);
 	net_reply(so->n->net, &so->from, so->origin, so->reqid, &a);
 	free(so);
 }
 
 /*
- * Backpressure (--backpressure): no free frame, and the page a putpage
- * would push out is one of our programs' that is younger than the page
- * offered (our own working set is busy).  The sender then puts elsewhere
+ * Backpressure (--backpressure): no free frame beyond those kept for our
+ * own faults, and the page a putpage would push out is one of our
+ * programs' that is younger than the page offered (our own working set is
+ * busy).  The sender then puts elsewhere
  * until the next epoch plan.
  */
 static int
@@ -620,12 +648,144 @@ pages_under_pressure(struct node *n, uint32_t age_ms, uint64_t now)
 {
 	struct pfd_page	*old;
 
-	if (!n->backpressure || pfd_nfree(n->pfd) > 0 ||
+	if (!n->backpressure || pager_nfree_idle(n) > 0 ||
 	    n->policy != POLICY_GMS)
 		return 0;
 	old = pfd_oldest(n->pfd, PFD_KANY, now);
 	return old != NULL && old->kind == PFD_LOCAL &&
 	    pfd_age(old, now) < age_ms;
+}
+
+/*
+ * Coalesced GCD updates (--putpage-batch above 1): the putpages of a burst
+ * are registered with their GCD node in one GCD_UPDATE per node, sent when
+ * the event loop has nothing more urgent (or when PROTO_MAX_ENTRIES wait,
+ * or after PAGES_COALESCE_MS on a loop that is never idle),
+ * instead of one update and one ACK per page.  Each putpage is still
+ * acknowledged only once its update is.  The GCD node is looked up when
+ * the update leaves, so a POD change in between is followed.
+ */
+struct gcd_coalesce {
+	struct event		*ev;		/* idle priority: soon */
+	struct event		*timer;		/* at the latest */
+	int			 n;
+	struct msg_gcd_entry	 e[PROTO_MAX_ENTRIES];
+	struct store_op		*so[PROTO_MAX_ENTRIES];
+};
+
+#define PAGES_COALESCE_MS	2	/* longest wait of a GCD update */
+
+/* One coalesced GCD_UPDATE in flight, and the putpages it registers. */
+struct gcd_group {
+	int		 n;
+	struct store_op	*so[PROTO_MAX_ENTRIES];
+};
+
+static void
+coalesce_acked(struct net *net, const struct msg *r,
+    const struct sockaddr_in *from, void *arg)
+{
+	struct gcd_group	*g = arg;
+	int			 i;
+
+	for (i = 0; i < g->n; i++)
+		store_gcd_acked(net, r, from, g->so[i]);
+	free(g);
+}
+
+static void
+coalesce_flush(struct node *n)
+{
+	struct gcd_coalesce	*c = n->coalesce;
+	struct gcd_group	*g;
+	struct sockaddr_in	 to;
+	struct msg		 m;
+	uint32_t		 dest[PROTO_MAX_ENTRIES];
+	int			 i, j;
+
+	for (i = 0; i < c->n; i++)
+		dest[i] = pod_gcd_node(n->pod, &c->e[i].uid);
+	for (i = 0; i < c->n; i++) {
+		if (c->so[i] == NULL)
+			continue;
+		if (dest[i] == n->id || node_member_addr(n, dest[i], &to) ==
+		    -1) {	/* ours now, or nobody's: the one-page path */
+			gcd_note(n, &c->e[i].uid, c->e[i].holder, c->e[i].op,
+			    c->e[i].gen, store_gcd_acked, c->so[i]);
+			continue;
+		}
+		g = xcalloc(1, sizeof *g);
+		memset(&m, 0, sizeof m);
+		m.type = MSG_GCD_UPDATE;
+		m.u.gcd.pod_version = pod_version(n->pod);
+		for (j = i; j < c->n; j++) {
+			if (c->so[j] == NULL || dest[j] != dest[i])
+				continue;
+			m.u.gcd.entries[m.u.gcd.nentries++] = c->e[j];
+			g->so[g->n++] = c->so[j];
+			c->so[j] = NULL;
+		}
+		n->st.gcd_coalesced += (uint64_t)(g->n - 1);
+		net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
+		    coalesce_acked, g);
+	}
+	c->n = 0;
+	evtimer_del(c->timer);
+}
+
+static void
+coalesce_due(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	coalesce_flush(arg);
+}
+
+static void
+coalesce_add(struct node *n, const struct uid *uid, uint32_t gen,
+    struct store_op *so)
+{
+	struct gcd_coalesce	*c = n->coalesce;
+	struct msg_gcd_entry	*e;
+	struct timeval		 tv = { 0, PAGES_COALESCE_MS * 1000 };
+
+	if (c == NULL) {
+		c = n->coalesce = xcalloc(1, sizeof *c);
+		c->ev = event_new(n->base, -1, 0, coalesce_due, n);
+		c->timer = evtimer_new(n->base, coalesce_due, n);
+		if (c->ev == NULL || c->timer == NULL)
+			fatalx("cannot create an event");
+		(void)event_priority_set(c->ev, NODE_PRI_IDLE);
+	}
+	e = &c->e[c->n];
+	memset(e, 0, sizeof *e);
+	e->uid = *uid;
+	e->holder = n->id;
+	e->op = GCD_OPADD;
+	e->gen = gen;
+	c->so[c->n++] = so;
+	if (c->n == PROTO_MAX_ENTRIES)
+		coalesce_flush(n);
+	else if (c->n == 1) {
+		event_active(c->ev, EV_TIMEOUT, 1);
+		evtimer_add(c->timer, &tv);
+	}
+}
+
+void
+pages_close(struct node *n)
+{
+	struct gcd_coalesce	*c = n->coalesce;
+	int			 i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++)
+		free(c->so[i]);
+	event_free(c->timer);
+	event_free(c->ev);
+	free(c);
+	n->coalesce = NULL;
 }
 
 /* PUTPAGE: keep the page as a global page, then register it. */
@@ -655,7 +815,7 @@ pages_on_putpage(struct node *n, const struct msg *m,
 	if ((pg = pfd_lookup(n->pfd, &p->uid)) != NULL &&
 	    pg->kind == PFD_GLOBAL && pg->gen > p->gen) {
 		/* an older put, resent late: the newer copy stays */
-		a.u.ack.value = pfd_nfree(n->pfd);
+		a.u.ack.value = pager_nfree_idle(n);
 		net_reply(n->net, from, m->sender, m->reqid, &a);
 		return;
 	}
@@ -686,7 +846,12 @@ pages_on_putpage(struct node *n, const struct msg *m,
 	so->from = *from;
 	so->origin = m->sender;
 	so->reqid = m->reqid;
-	gcd_note(n, &p->uid, n->id, GCD_OPADD, p->gen, store_gcd_acked, so);
+	if (n->putpage_batch > 1 && n->id != 0 &&
+	    pod_gcd_node(n->pod, &p->uid) != n->id)
+		coalesce_add(n, &p->uid, p->gen, so);
+	else
+		gcd_note(n, &p->uid, n->id, GCD_OPADD, p->gen,
+		    store_gcd_acked, so);
 }
 
 /* ---- getpage ---------------------------------------------------------- */

@@ -78,7 +78,7 @@ replace_summary(struct node *n, struct epoch_summary *s)
 {
 	struct summary_walk	w;
 
-	epoch_summary_init(s, n->id, pfd_nfree(n->pfd));
+	epoch_summary_init(s, n->id, pager_nfree_idle(n));
 	w.s = s;
 	w.now = node_now_ms();
 	pfd_foreach(n->pfd, replace_add_page, &w);
@@ -283,7 +283,7 @@ replace_tick(evutil_socket_t fd, short what, void *arg)
 	pr.received = rp->received;
 	pr.weight = epoch_plan_weight(rp->plan, n->id);
 	old = pfd_oldest(n->pfd, PFD_KANY, now);
-	pr.oldest = pfd_nfree(n->pfd) > 0 ? EPOCH_AGE_FREE : old == NULL ? 0 :
+	pr.oldest = pager_nfree_idle(n) > 0 ? EPOCH_AGE_FREE : old == NULL ? 0 :
 	    epoch_age_biased(pfd_age(old, now), old->kind == PFD_GLOBAL,
 	    PFD_GLOBAL_AGE_BIAS);
 	pr.minage = epoch_plan_minage(rp->plan);

@@ -44,8 +44,9 @@ h=$(holder "$(st p .node):9:1")
 "$MEM" --dir "$CL_TMP/f" --seed 7 map:300 write:0-299 touch:0-299:6000 \
     check >"$CL_TMP/fmem.out" 2>&1 &
 BP_PID=$!
+# (free_idle: free frames beyond those f keeps free for its own faults)
 for i in $(seq 1 100); do		# 10 s
-	[ "$(st f .global)" = 0 ] && [ "$(st f .free)" = 0 ] && break
+	[ "$(st f .global)" = 0 ] && [ "$(st f .free_idle)" = 0 ] && break
 	sleep 0.1
 done
 r0=$(st f .counters.put_refused)

@@ -145,6 +145,10 @@ if cluster_alive m && [ $((peak - r0)) -le "$bound" ]; then
 else
 	fail flood_memory_within_bound "grew $(((peak - r0) / 1024)) KiB"
 fi
+# The bounds below mean something only if the flood arrived: m's frames
+# filled with the flooder's pages.
+[ "$maxg" -ge $((FRAMES / 2)) ] && pass flood_arrived ||
+    fail flood_arrived "m held at most $maxg global pages of $FRAMES frames"
 [ "$maxg" -le "$FRAMES" ] && pass flood_global_pages_within_frames ||
     fail flood_global_pages_within_frames "global $maxg > $FRAMES"
 [ "$gcd" -le $((3 * FRAMES)) ] && pass flood_gcd_entries_bounded ||

@@ -88,6 +88,25 @@ replay(const struct sockaddr_in *to, const char *path, const char *type)
 #define INJ_FLOOD_BURST		16	/* flood: datagrams between pauses */
 #define INJ_FLOOD_PAUSE_US	200
 
+/*
+ * Encode m, stamped as a node would stamp it: the current time in us,
+ * strictly rising (the receiver drops a stamp it has seen as a replay).
+ */
+static size_t
+encode(uint8_t *buf, size_t size, const struct proto_key *key,
+    struct msg *m)
+{
+	static uint64_t	last;
+	struct timeval	tv;
+	uint64_t	now;
+
+	gettimeofday(&tv, NULL);
+	now = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+	last = now > last ? now : last + 1;
+	m->stamp = last;
+	return proto_encode(buf, size, key, 4096, m);
+}
+
 /* Join as a member through the master at to; returns our node id. */
 static uint32_t
 join(int fd, const struct sockaddr_in *to, const struct proto_key *key,
@@ -107,7 +126,7 @@ join(int fd, const struct sockaddr_in *to, const struct proto_key *key,
 	m.u.join.page_size = 4096;
 	m.u.join.nframes = 1024;
 	m.u.join.nonce = 0x1badc0deULL;
-	len = proto_encode(buf, sizeof buf, key, 4096, &m);
+	len = encode(buf, sizeof buf, key, &m);
 	for (i = 0; i < 10; i++) {	/* 10 tries, 300 ms each */
 		if (sendto(fd, buf, len, 0, (const struct sockaddr *)to,
 		    sizeof *to) < 0)
@@ -119,7 +138,7 @@ join(int fd, const struct sockaddr_in *to, const struct proto_key *key,
 			    &r) == PE_OK && r.type == MSG_JOIN_ACK)
 				return r.u.join_ack.node;
 		}
-		len = proto_encode(buf, sizeof buf, key, 4096, &m);
+		len = encode(buf, sizeof buf, key, &m);
 	}
 	fatalx("no JOIN_ACK from the master");
 }
@@ -142,7 +161,7 @@ flood(int fd, const struct sockaddr_in *to, const struct proto_key *key,
 		m->u.page.uid = *uid;
 		m->u.page.uid.pgno += k;
 		memset(page, (int)(k & 0xff), sizeof page);
-		len = proto_encode(buf, sizeof buf, key, 4096, m);
+		len = encode(buf, sizeof buf, key, m);
 		if (len == 0)
 			fatalx("cannot encode");
 		if (sendto(fd, buf, len, 0, (const struct sockaddr *)to,
@@ -192,7 +211,6 @@ main(int argc, char **argv)
 	size_t			len;
 	char			err[256];
 	int			fd;
-	struct timeval		tv;
 
 	log_init("gmsinject", LOG_INFO);
 	if (argc < 3 || argc > 6)
@@ -223,8 +241,6 @@ main(int argc, char **argv)
 	m.cluster = cluster;
 	m.sender = 2;
 	m.reqid = 12345;
-	gettimeofday(&tv, NULL);
-	m.stamp = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
 	m.u.getpage.uid.node = 2;
 	m.u.getpage.uid.space = 1;
 	m.u.getpage.requester = 2;
@@ -252,21 +268,21 @@ main(int argc, char **argv)
 			fatal("getrandom");
 	} else if (strcmp(kind, "badmac") == 0) {
 		proto_key_derive(&key, "wrong-key");
-		len = proto_encode(buf, sizeof buf, &key, 4096, &m);
+		len = encode(buf, sizeof buf, &key, &m);
 	} else if (strcmp(kind, "badcluster") == 0) {
 		m.cluster = cluster + 1;
-		len = proto_encode(buf, sizeof buf, &key, 4096, &m);
+		len = encode(buf, sizeof buf, &key, &m);
 	} else if (strcmp(kind, "stranger") == 0) {
 		m.sender = 999;
 		m.u.getpage.requester = 999;
-		len = proto_encode(buf, sizeof buf, &key, 4096, &m);
+		len = encode(buf, sizeof buf, &key, &m);
 	} else if (strcmp(kind, "truncated") == 0) {
 		m.type = MSG_PUTPAGE;
 		m.u.page.uid = m.u.getpage.uid;
 		m.u.page.data = page;
-		len = proto_encode(buf, sizeof buf, &key, 4096, &m) - 100;
+		len = encode(buf, sizeof buf, &key, &m) - 100;
 	} else if (strcmp(kind, "oversized") == 0) {
-		len = proto_encode(buf, sizeof buf, &key, 4096, &m);
+		len = encode(buf, sizeof buf, &key, &m);
 		/* body grows by 8 bytes; MAC recomputed over the new body */
 		memmove(buf + len - PROTO_MACLEN + 8,
 		    buf + len - PROTO_MACLEN, PROTO_MACLEN);
@@ -275,16 +291,16 @@ main(int argc, char **argv)
 		crypto_generichash(buf + len - PROTO_MACLEN, PROTO_MACLEN,
 		    buf, len - PROTO_MACLEN, key.k, sizeof key.k);
 	} else if (strcmp(kind, "badtype") == 0) {
-		len = proto_encode(buf, sizeof buf, &key, 4096, &m);
+		len = encode(buf, sizeof buf, &key, &m);
 		patch(buf, len, INJ_TYPE_BYTE, 0x7f, &key);
 	} else if (strcmp(kind, "badversion") == 0) {
-		len = proto_encode(buf, sizeof buf, &key, 4096, &m);
+		len = encode(buf, sizeof buf, &key, &m);
 		patch(buf, len, INJ_VERSION_BYTE, PROTO_VERSION + 1, &key);
 	} else if (strcmp(kind, "getpage") == 0) {
 		m.sender = uid.node;
 		m.u.getpage.uid = uid;
 		m.u.getpage.requester = uid.node;
-		len = proto_encode(buf, sizeof buf, &key, 4096, &m);
+		len = encode(buf, sizeof buf, &key, &m);
 	} else if (strcmp(kind, "putpage") == 0) {
 		m.type = MSG_PUTPAGE;
 		m.sender = uid.node;
@@ -293,7 +309,7 @@ main(int argc, char **argv)
 		m.u.page.gen = UINT32_MAX;	/* newer than any copy */
 		memset(page, 0xee, sizeof page);
 		m.u.page.data = page;
-		len = proto_encode(buf, sizeof buf, &key, 4096, &m);
+		len = encode(buf, sizeof buf, &key, &m);
 	} else
 		fatalx("unknown kind %s", kind);
 	if (len == 0)
