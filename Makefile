@@ -146,6 +146,13 @@ $(B)/bench/fault_mix: experiments/bench/fault_mix.c $(GMSLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(GMSLIB) -pthread
 
+# The datagram MAC's cost, one MAC against another (experiments/results/mac.md).
+MAC_BINS = $(B)/bench/mac_speed
+all: $(MAC_BINS)
+$(B)/bench/mac_speed: experiments/bench/mac_speed.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< -lsodium
+
 deps:
 	@sh experiments/install-deps.sh
 

@@ -1,8 +1,9 @@
 -- gms.lua: a Wireshark/tshark dissector for the GMS wire protocol
--- (gms/proto.h, protocol version 7: the layouts below follow its
+-- (gms/proto.h, protocol version 8: the layouts below follow its
 -- diagrams; version 6 added the header's stamp, which makes the header 32
 -- bytes, version 7 the master's address to JOIN_ACK and the term, the next
--- node id and the members' nonces to POD).  Keep it in step with proto.h.
+-- node id and the members' nonces to POD, version 8 changed only the MAC,
+-- so 7 and 8 decode alike).  Keep it in step with proto.h.
 --
 --   tshark -X lua_script:gms/gms.lua -r n1.pcap
 --   tshark -X lua_script:gms/gms.lua -r n1.pcap -V -Y gms.type==0x20
@@ -12,12 +13,12 @@
 -- datagrams by their header (heuristic: magic "GM", a version near ours
 -- and a known type); the preference "gms.ports" adds UDP ports to decode as GMS
 -- whatever they carry.  Where another dissector owns a node's port, add
--- -o udp.try_heuristic_first:TRUE.  The MAC (keyed BLAKE2b
--- under the cluster key) is shown, not checked: gmstrace --key-file does
--- that.
+-- -o udp.try_heuristic_first:TRUE.  The MAC (an XChaCha20-Poly1305 tag
+-- under the cluster key since version 8, keyed BLAKE2b before) is shown,
+-- not checked: gmstrace --key-file does that.
 
 local PROTO_MAGIC = 0x474d
-local PROTO_VERSION = 7		-- the newest version decoded
+local PROTO_VERSION = 8		-- the newest version decoded
 local VERSION_MIN = 7		-- the oldest with the layouts below
 local HDRLEN, MACLEN = 32, 16
 local HDRLEN_V5 = 24		-- versions before 6: no stamp

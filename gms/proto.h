@@ -18,12 +18,13 @@
 #include "directories/pod.h"
 #include "directories/uid.h"
 
-#define PROTO_VERSION	7
+#define PROTO_VERSION	8
 #define PROTO_MAGIC	0x474d		/* "GM" */
 
 #define PROTO_HDRLEN	32		/* bytes before the body */
 #define PROTO_MACLEN	16		/* bytes after the body */
 #define PROTO_KEYLEN	32		/* cluster key */
+#define PROTO_NONCELEN	24		/* the MAC's nonce, from the header */
 #define PROTO_PAGE_MIN	1024		/* smallest page size, bytes */
 #define PROTO_PAGE_MAX	32768		/* largest page size; a PAGE fits UDP */
 #define PROTO_MAXDGRAM	(PROTO_HDRLEN + 64 + PROTO_PAGE_MAX + PROTO_MACLEN)
@@ -55,8 +56,12 @@
  * +---------------------------------------------------------------+
  * |                    body (per type, below)                     |
  * +---------------------------------------------------------------+
- * |            MAC: keyed BLAKE2b-128 of all of the above         |
+ * |   MAC: XChaCha20-Poly1305 tag (16 bytes) of all of the above  |
  * +---------------------------------------------------------------+
+ *
+ * The MAC's nonce is cluster id, sender id, request id and stamp (24
+ * bytes, in that order, as on the wire); gms/proto.c says why it never
+ * repeats.
  *
  * A request carries a fresh request id; its reply carries the same id and
  * PROTO_FREPLY.  A forwarded getpage keeps the requester's id.
@@ -535,5 +540,12 @@ int		 proto_decode(const uint8_t *buf, size_t len,
  */
 void		 proto_restamp(uint8_t *buf, size_t len,
 		    const struct proto_key *, uint64_t stamp);
+/* The MAC's nonce of a datagram, from its header (PROTO_HDRLEN bytes). */
+void		 proto_nonce(uint8_t nonce[PROTO_NONCELEN], const uint8_t *hdr);
+/*
+ * Compute the MAC of an encoded datagram (len bytes, the last PROTO_MACLEN
+ * of them its MAC) into place: for tools that alter a datagram on purpose.
+ */
+void		 proto_seal(uint8_t *buf, size_t len, const struct proto_key *);
 
 #endif

@@ -71,8 +71,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((copy = malloc(size)) == NULL)
 			abort();
 		memcpy(copy, data, size);
-		crypto_generichash(copy + size - PROTO_MACLEN, PROTO_MACLEN,
-		    copy, size - PROTO_MACLEN, fuzz_key.k, sizeof fuzz_key.k);
+		if (size >= PROTO_HDRLEN + PROTO_MACLEN)
+			proto_seal(copy, size, &fuzz_key);
 		buf = copy;
 	}
 

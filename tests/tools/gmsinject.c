@@ -178,8 +178,7 @@ patch(uint8_t *buf, size_t len, size_t off, uint8_t v,
     const struct proto_key *key)
 {
 	buf[off] = v;
-	crypto_generichash(buf + len - PROTO_MACLEN, PROTO_MACLEN, buf,
-	    len - PROTO_MACLEN, key->k, sizeof key->k);
+	proto_seal(buf, len, key);
 }
 
 /* After a getpage: did anything come back to us? */
@@ -288,8 +287,7 @@ main(int argc, char **argv)
 		    buf + len - PROTO_MACLEN, PROTO_MACLEN);
 		memset(buf + len - PROTO_MACLEN, 0, 8);
 		len += 8;
-		crypto_generichash(buf + len - PROTO_MACLEN, PROTO_MACLEN,
-		    buf, len - PROTO_MACLEN, key.k, sizeof key.k);
+		proto_seal(buf, len, &key);
 	} else if (strcmp(kind, "badtype") == 0) {
 		len = encode(buf, sizeof buf, &key, &m);
 		patch(buf, len, INJ_TYPE_BYTE, 0x7f, &key);

@@ -493,8 +493,7 @@ gen_untrusted(int64_t t)
 	    PROTO_MACLEN);				/* 8 bytes too long */
 	memset(buf + len - PROTO_MACLEN, 0, 8);
 	len += 8;
-	crypto_generichash(buf + len - PROTO_MACLEN, PROTO_MACLEN, buf,
-	    len - PROTO_MACLEN, gen_key.k, sizeof gen_key.k);
+	proto_seal(buf, len, &gen_key);
 	gen_raw(t + 180200, EP_N2, EP_N1, buf, len, 0);
 	memset(&r, 0, sizeof r);			/* reply to nothing */
 	r.type = MSG_ACK;

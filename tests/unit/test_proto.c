@@ -372,14 +372,16 @@ msg_same(const struct msg *a, const struct msg *b, uint32_t ps)
 	return body_same(a, b, ps);
 }
 
-/* Recompute the MAC of a mutated datagram, as proto.h defines it. */
+/*
+ * Recompute the MAC of a mutated datagram; one too short to hold a header
+ * and a MAC has none (the decoder refuses it as too short first).
+ */
 static void
 resign(uint8_t *buf, size_t len, const struct proto_key *k)
 {
-	if (len < PROTO_MACLEN)
+	if (len < PROTO_HDRLEN + PROTO_MACLEN)
 		return;
-	crypto_generichash(buf + len - PROTO_MACLEN, PROTO_MACLEN, buf,
-	    len - PROTO_MACLEN, k->k, sizeof k->k);
+	proto_seal(buf, len, k);
 }
 
 static int
@@ -644,7 +646,7 @@ static void
 test_golden(void)
 {
 	static const uint8_t	hb[] = {
-		0x47, 0x4d, 0x06, 0x04, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x08, 0x04, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xf3,
 		0x00, 0x06, 0x1f, 0x00, 0x00, 0x00, 0x00, 0x04,
@@ -652,7 +654,7 @@ test_golden(void)
 		0x00, 0x00, 0x07, 0xd0, 0x00, 0x00, 0x0b, 0xb8,
 	};
 	static const uint8_t	gp[] = {
-		0x47, 0x4d, 0x06, 0x20, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x08, 0x20, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xce, 0x0f,
 		0x00, 0x06, 0x1f, 0x00, 0x00, 0x00, 0x00, 0x20,
@@ -661,22 +663,34 @@ test_golden(void)
 		0x00, 0x00, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x4d,
 	};
 	static const uint8_t	ack[] = {
-		0x47, 0x4d, 0x06, 0x08, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x08, 0x08, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x01, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xf7,
 		0x00, 0x06, 0x1f, 0x00, 0x00, 0x00, 0x00, 0x08,
 		0x04, 0x00, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef,
 	};
-	uint8_t		buf[256], mac[PROTO_MACLEN];
-	struct msg	m;
-	size_t		len;
+	/* hb's nonce: cluster, sender, request id, stamp */
+	static const uint8_t	hbnonce[PROTO_NONCELEN] = {
+		0xc0, 0xff, 0xee, 0x01, 0x0a, 0x0b, 0x0c, 0x0d,
+		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xf3,
+		0x00, 0x06, 0x1f, 0x00, 0x00, 0x00, 0x00, 0x04,
+	};
+	uint8_t			buf[256], mac[PROTO_MACLEN], c[1];
+	uint8_t			nonce[PROTO_NONCELEN];
+	unsigned long long	maclen;
+	struct msg		m;
+	size_t			len;
 
 	sample(MSG_HEARTBEAT, 4096, &m);
 	len = proto_encode(buf, sizeof buf, &key, 4096, &m);
 	CHECK_EQ(len, sizeof hb + PROTO_MACLEN);
 	CHECK(memcmp(buf, hb, sizeof hb) == 0);
-	crypto_generichash(mac, sizeof mac, hb, sizeof hb, key.k,
-	    sizeof key.k);
+	proto_nonce(nonce, hb);
+	CHECK(memcmp(nonce, hbnonce, sizeof nonce) == 0);
+	/* the MAC: XChaCha20-Poly1305 tag, empty message, datagram as AD */
+	CHECK(crypto_aead_xchacha20poly1305_ietf_encrypt_detached(c, mac,
+	    &maclen, NULL, 0, hb, sizeof hb, NULL, hbnonce, key.k) == 0);
+	CHECK_EQ(maclen, PROTO_MACLEN);
 	CHECK(memcmp(buf + sizeof hb, mac, sizeof mac) == 0);
 
 	sample(MSG_GETPAGE, 4096, &m);
@@ -706,6 +720,92 @@ test_restamp(void)
 	/* the stamp is under the MAC */
 	d.b[PROTO_HDRLEN - 1] ^= 1;
 	CHECK_EQ(decode(d.b, d.len, 4096, &out), PE_MAC);
+}
+
+/*
+ * The MAC's nonce: each header field in it changes the one-time Poly1305
+ * key.  The same header and body tagged under the nonce of another stamp,
+ * sender, request id or cluster give another tag, so a tag is bound to its
+ * nonce and not only to the bytes it covers; the same datagram twice gives
+ * the same tag.
+ */
+static void
+test_mac_nonce(void)
+{
+	static const size_t	fields[][2] = {
+		{ 4, 4 },	/* cluster */
+		{ 8, 4 },	/* sender */
+		{ 16, 8 },	/* request id */
+		{ 24, 8 },	/* stamp */
+	};
+	static struct dg	d, e;
+	uint8_t			nonce[PROTO_NONCELEN], nonce2[PROTO_NONCELEN];
+	uint8_t			tag[PROTO_MACLEN], c[1];
+	unsigned long long	maclen;
+	struct msg		m, out;
+	size_t			i, len;
+
+	sample(MSG_GETPAGE, 4096, &m);
+	d.len = proto_encode(d.b, sizeof d.b, &key, 4096, &m);
+	e.len = proto_encode(e.b, sizeof e.b, &key, 4096, &m);
+	CHECK(d.len > 0 && d.len == e.len);
+	CHECK(memcmp(d.b, e.b, d.len) == 0);
+	len = d.len - PROTO_MACLEN;
+	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		/* the nonce of the datagram with this field changed */
+		e = d;
+		e.b[fields[i][0] + fields[i][1] - 1] ^= 1;
+		proto_nonce(nonce, e.b);
+		/* the original bytes tagged under that nonce */
+		CHECK(crypto_aead_xchacha20poly1305_ietf_encrypt_detached(c,
+		    tag, &maclen, NULL, 0, d.b, len, NULL, nonce, key.k) == 0);
+		CHECK(memcmp(tag, d.b + len, PROTO_MACLEN) != 0);
+		/* the changed datagram, sealed, has another tag, and decodes */
+		proto_seal(e.b, e.len, &key);
+		CHECK(memcmp(e.b + len, d.b + len, PROTO_MACLEN) != 0);
+		if (i > 0)	/* a changed cluster is refused before the MAC */
+			CHECK_EQ(decode(e.b, e.len, 4096, &out), PE_OK);
+		/* the old tag on the changed datagram is refused */
+		memcpy(e.b + len, d.b + len, PROTO_MACLEN);
+		CHECK_EQ(proto_decode(e.b, e.len, &key, CLUSTER ^
+		    (i == 0 ? 1 : 0), 4096, &out), PE_MAC);
+	}
+	/* the nonce skips flags and reserved, the MAC still covers them */
+	e = d;
+	e.b[13] ^= 1;
+	proto_nonce(nonce, e.b);
+	proto_nonce(nonce2, d.b);
+	CHECK(memcmp(nonce, nonce2, sizeof nonce) == 0);
+	CHECK_EQ(decode(e.b, e.len, 4096, &out), PE_MAC);
+	/* the same datagram restamped twice: two stamps, two tags */
+	e = d;
+	proto_restamp(d.b, d.len, &key, STAMP + 1000);
+	proto_restamp(e.b, e.len, &key, STAMP + 1001);
+	CHECK(memcmp(d.b + len, e.b + len, PROTO_MACLEN) != 0);
+	CHECK_EQ(decode(d.b, d.len, 4096, &out), PE_OK);
+	CHECK_EQ(decode(e.b, e.len, 4096, &out), PE_OK);
+}
+
+/* A wrong key is refused for every type, small datagrams and pages alike. */
+static void
+test_mac_wrong_key(void)
+{
+	static struct dg	d;
+	struct proto_key	other;
+	struct msg		m;
+	size_t			i;
+	int			nmac = 0;
+
+	other = key;
+	other.k[PROTO_KEYLEN - 1] ^= 0x80;	/* one bit of the key */
+	for (i = 0; i < NTYPES; i++) {
+		dg_make(&d, types[i], 4096);
+		CHECK_EQ(decode(d.b, d.len, 4096, &m), PE_OK);
+		if (proto_decode(d.b, d.len, &other, CLUSTER, 4096, &m) ==
+		    PE_MAC)
+			nmac++;
+	}
+	CHECK_EQ(nmac, (int)NTYPES);
 }
 
 /* The cluster key: keyed BLAKE2b, pinned so every build derives the same. */
@@ -1281,6 +1381,8 @@ main(void)
 	RUN(test_names);
 	RUN(test_golden);
 	RUN(test_restamp);
+	RUN(test_mac_nonce);
+	RUN(test_mac_wrong_key);
 	RUN(test_roundtrip);
 	RUN(test_roundtrip_limits);
 	RUN(test_encode_rejects);
