@@ -38,11 +38,17 @@ cluster_init() {
 
 # Start gmsd NAME with ARGS; wait for its port file (5 s).
 cluster_start() {
-	local name=$1 i
-	shift
+	cluster_launch "" 127.0.0.1 "$@"
+}
+
+# cluster_launch NS ADDR NAME [ARGS]: gmsd NAME listening on ADDR (port
+# chosen by the kernel), inside network namespace NS unless NS is empty.
+cluster_launch() {
+	local ns=$1 addr=$2 name=$3 i
+	shift 3
 	mkdir -p "$CL_TMP/$name"
-	"$CL_BIN/gmsd" --listen 127.0.0.1:0 --dir "$CL_TMP/$name" "$@" \
-	    >"$CL_TMP/$name.log" 2>&1 &
+	${ns:+ip netns exec "$ns"} "$CL_BIN/gmsd" --listen "$addr:0" \
+	    --dir "$CL_TMP/$name" "$@" >"$CL_TMP/$name.log" 2>&1 &
 	echo $! >"$CL_TMP/$name.pid"
 	CL_NAMES="$CL_NAMES $name"
 	for i in $(seq 1 250); do
@@ -50,7 +56,7 @@ cluster_start() {
 		kill -0 "$(cat "$CL_TMP/$name.pid")" 2>/dev/null || break
 		sleep 0.02
 	done
-	echo "gmsd $name did not start:" >&2
+	echo "gmsd $name did not start${ns:+ in netns $ns}:" >&2
 	cat "$CL_TMP/$name.log" >&2
 	return 1
 }
@@ -119,31 +125,13 @@ cluster_wait_members() {
 #                                          listening on ADDR (its veth's)
 #   cluster_node_ns NS ADDR NAME [ARGS]    start a node there that joins it
 
-cluster_start_ns() {
-	local ns=$1 addr=$2 name=$3 i
-	shift 3
-	mkdir -p "$CL_TMP/$name"
-	ip netns exec "$ns" "$CL_BIN/gmsd" --listen "$addr:0" \
-	    --dir "$CL_TMP/$name" "$@" >"$CL_TMP/$name.log" 2>&1 &
-	echo $! >"$CL_TMP/$name.pid"
-	CL_NAMES="$CL_NAMES $name"
-	for i in $(seq 1 250); do
-		[ -s "$CL_TMP/$name/port" ] && return 0
-		kill -0 "$(cat "$CL_TMP/$name.pid")" 2>/dev/null || break
-		sleep 0.02
-	done
-	echo "gmsd $name did not start in netns $ns:" >&2
-	cat "$CL_TMP/$name.log" >&2
-	return 1
-}
-
 cluster_master_ns() {
-	cluster_start_ns "$@" || return 1
+	cluster_launch "$@" || return 1
 	CL_MASTER="$2:$(cluster_port "$3")"
 }
 
 cluster_node_ns() {
 	local ns=$1 addr=$2 name=$3
 	shift 3
-	cluster_start_ns "$ns" "$addr" "$name" --master "$CL_MASTER" "$@"
+	cluster_launch "$ns" "$addr" "$name" --master "$CL_MASTER" "$@"
 }
