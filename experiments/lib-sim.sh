@@ -2,14 +2,14 @@
 # (nchance, scale, quality) and the age-sampler experiment (sampler) share:
 # option parsing, progress lines, the metadata line, gnuplot output (PNG
 # and PDF), CSV to markdown, and gmssim runs and their figures of merit.
-# Sourced by those scripts; the common experiment layer (experiments/lib.sh)
-# may take these over.
+# Sourced by those scripts; it sources the common experiment layer
+# (experiments/lib.sh), which may take more of these over.
 #
 #   xs_init NAME "$@"          parse --quick, --netns, --hosts FILE, --help;
 #                              set XS_NAME, XS_QUICK, RESULTS, XS_TMP
 #   xs_progress I N WHAT       "[NAME] I/N WHAT" on stderr
 #   xs_meta PROFILES           the line that heads NAME.md
-#   xs_md_table CSV            the CSV as a markdown table
+#   xp_md_table CSV            the CSV as a markdown table (lib.sh)
 #   xs_sim_only                note that --netns/--hosts do not apply
 #   xs_plot BODY [W H]         NAME.png and NAME.pdf from gnuplot commands
 #   xs_series CSV COND         the rows of one series, into a file
@@ -20,6 +20,7 @@
 # shellcheck shell=bash disable=SC2034
 # (XS_QUICK, XS_HOSTS and the like are read by the scripts that source this)
 XS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$XS_ROOT/experiments/lib.sh"
 XS_SIM=${GMSSIM:-$XS_ROOT/bin/gmssim}
 XS_CMDLINE=""
 
@@ -90,14 +91,6 @@ xs_meta() {
 	echo "Command \`$XS_CMDLINE\`, $(date -u +%Y-%m-%dT%H:%M:%SZ)," \
 	    "commit $commit, $(nproc) CPUs (${cpu:-unknown CPU}), kernel" \
 	    "$(uname -r); profiles: $1."
-}
-
-# xs_md_table CSV: a markdown table of a CSV without quoted commas.
-xs_md_table() {
-	awk -F, 'NR == 1 { s = "|"; d = "|"
-		for (i = 1; i <= NF; i++) { s = s " " $i " |"; d = d "---|" }
-		print s; print d; next }
-	{ s = "|"; for (i = 1; i <= NF; i++) s = s " " $i " |"; print s }' "$1"
 }
 
 # xs_plot BODY [W H]: run gnuplot's commands BODY twice, into NAME.png
