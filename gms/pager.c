@@ -403,8 +403,13 @@ pager_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 	pr->evictions++;
 	n->st.evict_local++;
 	if (pr->file) {		/* clean, and the file has it */
-		pfd_remove(n->pfd, pg);
-		pages_note_holder(n, &uid, 0);
+		if (n->policy == POLICY_LOCAL || hint == PAGES_NOWHERE ||
+		    region_copy_out(pr->r, pgno, n->pagebuf) == -1) {
+			pfd_remove(n->pfd, pg);
+			pages_note_holder(n, &uid, 0);
+		} else		/* into idle memory, like a private page */
+			pages_put_to(n, &uid, n->pagebuf, hint, age, 0, NULL,
+			    NULL);
 		(void)region_evict_end(pr->r, pgno);
 		return 0;
 	}

@@ -825,6 +825,12 @@ pages_on_putpage(struct node *n, const struct msg *m,
 		net_reply(n->net, from, m->sender, m->reqid, &a);
 		return;
 	}
+	if (pg != NULL && pg->kind == PFD_LOCAL) {
+		/* a shared page our own programs map: we hold it already */
+		a.u.ack.value = pager_nfree_idle(n);
+		net_reply(n->net, from, m->sender, m->reqid, &a);
+		return;
+	}
 	if (pg != NULL) {
 		/* a retransmission, or the owner put it again */
 		pfd_set_kind(n->pfd, pg, PFD_GLOBAL);

@@ -157,4 +157,23 @@ fi
 echo >&3
 wait $prog
 exec 3>&-
+
+# A shared page that P evicts is clean, like a private one: it goes to
+# idle memory (Q), and P reads it back from there, not from the file.
+# P's 8 frames read a 32-page file twice.
+head -c $((32 * 4096)) /dev/urandom >"$CL_TMP/big.dat"
+c0=$(st p .counters.faults_cluster)
+out=$($GMSMEM --dir "$CL_TMP/p" file:"$CL_TMP/big.dat" fread:0-31 \
+    fread:0-31 2>&1 </dev/null)
+rc=$?
+c1=$(st p .counters.faults_cluster)
+g=$(cluster_ctl q pages | jq -r 'select(.shared and .kind == "global") |
+    .uid' | wc -l)
+if [ $rc = 0 ] && [ "$g" -gt 0 ] && [ $((c1 - c0)) -gt 0 ]; then
+	pass evicted_shared_pages_go_to_idle_memory
+else
+	fail evicted_shared_pages_go_to_idle_memory "rc $rc, q holds $g" \
+	    "global shared pages, p's cluster faults $c0 -> $c1: $out"
+fi
+echo "  (q held $g of the file's pages; p read $((c1 - c0)) back from them)"
 t_finish
