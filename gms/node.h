@@ -276,8 +276,14 @@ uint32_t	 pager_nfree_idle(struct node *);
 #define NODE_BATCH_MAX		PROTO_MAX_ENTRIES
 #define NODE_PREFETCH_MAX	256
 #define NODE_POLL_US_MAX	10000	/* --poll-us: at most 10 ms */
-/* Event priorities (gmsd.c sets NODE_NPRI; others get the middle one). */
-#define NODE_PRI_FAULT	0	/* a program's userfaultfd: first */
+/*
+ * Event priorities (gmsd.c sets NODE_NPRI; others get the middle one).
+ * A program's userfaultfd shares the middle one with datagrams and timers:
+ * libevent runs only the highest active priority, so faults above them
+ * (8 threads faulting pages in from the disk keep the userfaultfd always
+ * readable) starved heartbeats until the node was declared dead.
+ */
+#define NODE_PRI_FAULT	1	/* a program's userfaultfd */
 #define NODE_PRI_IDLE	2	/* work done when nothing else waits */
 #define NODE_NPRI	3
 
