@@ -106,11 +106,13 @@ churn_event() {
 	return 0
 }
 
-# churn_kill_master: SIGKILL the current master; 1 if none was found.
+# churn_kill_master: SIGKILL the current master (its name is left in
+# $churn_killed); 1 if none was found.
 churn_kill_master() {
 	local m
 	m=$(churn_master_name)
 	[ -n "$m" ] || return 1
+	churn_killed=$m
 	churn_gone "$m"
 	cluster_kill "$m" KILL
 	kills=$((kills + 1))
