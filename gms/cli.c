@@ -26,6 +26,43 @@ cli_parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
+int
+cli_parse_size(const char *s, uint64_t *out)
+{
+	char			*end;
+	unsigned long long	 v;
+	uint64_t		 mul = 1;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (toupper((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'K':
+		mul = 1ULL << 10;
+		break;
+	case 'M':
+		mul = 1ULL << 20;
+		break;
+	case 'G':
+		mul = 1ULL << 30;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' && end[1] != '\0' &&
+	    !(toupper((unsigned char)end[1]) == 'B' && end[2] == '\0'))
+		return -1;
+	if (v > UINT64_MAX / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
 const char *
 cli_load_key(const char *key_file, struct proto_key *key)
 {

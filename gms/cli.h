@@ -13,6 +13,8 @@
 
 /* A decimal uint32_t, nothing else; -1 on bad input. */
 int		 cli_parse_u32(const char *, uint32_t *);
+/* "64M", "1G", "4096", "512K", "2KB" -> bytes; -1 on bad input. */
+int		 cli_parse_size(const char *, uint64_t *);
 /*
  * The cluster secret from key_file, else $GMS_KEY (non-empty); derives the
  * key and returns where it came from ("--key-file", "GMS_KEY"), or NULL if

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <utlist.h>
+
 #include "gms/ctlmsg.h"
 #include "gms/log.h"
 #include "gms/node.h"
@@ -31,6 +33,8 @@ struct ctl_conn {
 	struct event	*ev;
 	int		 refs;
 	int		 closed;
+	int		 lost;		/* CTL_LOST sent, being closed */
+	struct ctl_conn	*prev, *next;	/* ctl_conns: the open ones */
 };
 
 /* One request in flight: who asked and what. */
@@ -43,6 +47,7 @@ struct ctl_req {
 static int		 ctl_fd = -1;
 static struct event	*ctl_ev;
 static char		 ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static struct ctl_conn	*ctl_conns;	/* open connections, closed at exit */
 
 void
 ctl_conn_hold(struct ctl_conn *c)
@@ -68,6 +73,7 @@ ctl_conn_close(struct ctl_conn *c)
 	if (c->closed)
 		return;
 	c->closed = 1;
+	DL_DELETE(ctl_conns, c);
 	pager_conn_closed(c->n, c);
 	event_free(c->ev);
 	c->ev = NULL;
@@ -93,6 +99,18 @@ ctl_reply(struct ctl_conn *c, uint8_t op, uint32_t reqid, int status,
 	n = ctl_pack(buf, sizeof buf, &h, payload, len);
 	if (n == 0 || send(c->fd, buf, n, MSG_NOSIGNAL) < 0)
 		log_debug("control reply lost: %s", strerror(errno));
+}
+
+void
+ctl_conn_lost(struct ctl_conn *c, const char *why)
+{
+	if (c->closed || c->lost)
+		return;
+	c->lost = 1;
+	ctl_reply(c, CTL_LOST, 0, CTL_ERR, why, strlen(why));
+	/* the read event sees the end and detaches the regions */
+	if (shutdown(c->fd, SHUT_RDWR) == -1)
+		log_warn("closing a control connection");
 }
 
 void
@@ -221,6 +239,8 @@ ctl_counters(struct node *n, struct ctl_counter *c, int max)
 	C("dead_nodes", s->dead_nodes);
 	C("epoch_puts", s->epoch_puts);
 	C("epoch_discards", s->epoch_discards);
+	C("put_refused", s->put_refused);
+	C("put_redirected", s->put_redirected);
 	C("stale_puts", s->stale_puts);
 	C("stale_served", s->stale_served);
 	C("faults", s->faults);
@@ -246,6 +266,7 @@ ctl_counters(struct node *n, struct ctl_counter *c, int max)
 	C("inject_dup", ns->inject_dup);
 	C("inject_reordered", ns->inject_reordered);
 	C("link_held", ns->link_held);
+	C("pend_full", ns->pend_full);
 	for (i = 1; i < PE_NERR; i++)
 		C(proto_err_name(i), ns->drops[i]);
 #undef C
@@ -401,48 +422,30 @@ ctl_closefds(int fds[2])
 		close(fds[0]);
 	if (fds[1] != -1)
 		close(fds[1]);
+	fds[0] = fds[1] = -1;
 }
 
 static void
-ctl_map(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
-    int fds[2])
+ctl_map(struct ctl_conn *c, const struct ctl_request *rq, int fds[2])
 {
 	struct node		*n = c->n;
-	struct ctl_map		 m;
 	struct ctl_mapped	 r;
-	const char		*path = NULL;
 	char			 err[512];
 
-	if (h->len < sizeof m || fds[0] == -1 || fds[1] == -1) {
-		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "a map request needs "
-		    "a struct ctl_map, a memfd and a userfaultfd");
-		ctl_closefds(fds);
-		return;
-	}
-	memcpy(&m, p, sizeof m);
-	if ((m.flags & CTL_MAP_FILE) &&
-	    (h->len == sizeof m || p[h->len - 1] != '\0')) {
-		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "a file map request "
-		    "needs a NUL-terminated path");
-		ctl_closefds(fds);
-		return;
-	}
-	if (m.flags & CTL_MAP_FILE)
-		path = (const char *)p + sizeof m;
 	if (n->state != NS_MEMBER) {
-		ctl_replyf(c, h->op, h->reqid, CTL_BUSY, "node is not a "
+		ctl_replyf(c, rq->h.op, rq->h.reqid, CTL_BUSY, "node is not a "
 		    "member yet");
 		ctl_closefds(fds);
 		return;
 	}
 	memset(&r, 0, sizeof r);
 	r.node = n->id;
-	if (pager_map(n, c, &m, path, fds[0], fds[1], ctl_peer_pid(c),
-	    &r.space, err, sizeof err) == -1) {
-		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "%s", err);
+	if (pager_map(n, c, &rq->map, rq->path, fds[0], fds[1],
+	    ctl_peer_pid(c), &r.space, err, sizeof err) == -1) {
+		ctl_replyf(c, rq->h.op, rq->h.reqid, CTL_ERR, "%s", err);
 		return;		/* pager_map closed the descriptors */
 	}
-	ctl_reply(c, h->op, h->reqid, CTL_OK, &r, sizeof r);
+	ctl_reply(c, rq->h.op, rq->h.reqid, CTL_OK, &r, sizeof r);
 }
 
 static int
@@ -463,12 +466,12 @@ ctl_pages_one(struct pfd_page *pg, void *arg)
 
 /* Requests that need no network: answered at once. */
 static int
-ctl_local_op(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p)
+ctl_local_op(struct ctl_conn *c, const struct ctl_request *rq)
 {
+	const struct ctl_hdr	*h = &rq->h;
 	struct node		*n = c->n;
 	struct ctl_hello	 hello;
 	struct sbuf		 b;
-	uint32_t		 space;
 
 	switch (h->op) {
 	case CTL_HELLO:
@@ -480,14 +483,9 @@ ctl_local_op(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p)
 		ctl_reply(c, h->op, h->reqid, CTL_OK, &hello, sizeof hello);
 		return 1;
 	case CTL_UNMAP:
-		if (h->len != sizeof space) {
-			ctl_replyf(c, h->op, h->reqid, CTL_ERR, "bad unmap");
-			return 1;
-		}
-		memcpy(&space, p, sizeof space);
-		if (pager_unmap(n, c, space) == -1)
+		if (pager_unmap(n, c, rq->space) == -1)
 			ctl_replyf(c, h->op, h->reqid, CTL_ERR, "no region %u "
-			    "of this connection", space);
+			    "of this connection", rq->space);
 		else
 			ctl_reply(c, h->op, h->reqid, CTL_OK, NULL, 0);
 		return 1;
@@ -513,37 +511,23 @@ ctl_local_op(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p)
 	return 0;
 }
 
+/* A request decoded and checked (ctl_request_decode): do it. */
 static void
-ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
-    int fds[2])
+ctl_dispatch(struct ctl_conn *c, const struct ctl_request *rq, int fds[2])
 {
-	struct node	*n = c->n;
-	struct ctl_req	*r;
-	struct uid	 uid;
-	struct ctl_put	 popt;
-	size_t		 want;
+	const struct ctl_hdr	*h = &rq->h;
+	struct node		*n = c->n;
+	struct ctl_req		*r;
+	struct uid		 uid = rq->uid;
 
 	if (h->op == CTL_MAP) {
-		ctl_map(c, h, p, fds);
+		ctl_map(c, rq, fds);
 		return;
 	}
-	ctl_closefds(fds);
-	if (ctl_local_op(c, h, p))
+	if (ctl_local_op(c, rq))
 		return;
 	if (h->op == CTL_LEAVE) {
 		(void)member_leave(n, c, h->reqid);
-		return;
-	}
-	if (h->op != CTL_PUT && h->op != CTL_GET && h->op != CTL_DISCARD) {
-		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "unknown request %u",
-		    h->op);
-		return;
-	}
-	want = sizeof uid + (h->op == CTL_PUT ? sizeof popt + n->page_size :
-	    0);
-	if (h->len != want) {
-		ctl_replyf(c, h->op, h->reqid, CTL_ERR, "request of %u bytes, "
-		    "expected %zu (page size %u)", h->len, want, n->page_size);
 		return;
 	}
 	if (n->state != NS_MEMBER) {
@@ -551,7 +535,6 @@ ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
 		    ctl_state_name(n->state));
 		return;
 	}
-	memcpy(&uid, p, sizeof uid);
 	if (h->op == CTL_PUT && !uid_is_shared(&uid))
 		uid.node = n->id;	/* a private page is ours */
 	r = xcalloc(1, sizeof *r);
@@ -559,11 +542,9 @@ ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
 	r->op = h->op;
 	r->reqid = h->reqid;
 	ctl_conn_hold(c);
-	if (h->op == CTL_PUT) {
-		memcpy(&popt, p + sizeof uid, sizeof popt);
-		pages_put_to(n, &uid, p + sizeof uid + sizeof popt,
-		    popt.target, popt.age_ms, 0, ctl_page_done, r);
-	}
+	if (h->op == CTL_PUT)
+		pages_put_to(n, &uid, rq->page, rq->put.target,
+		    rq->put.age_ms, 0, ctl_page_done, r);
 	else if (h->op == CTL_GET)
 		pages_get(n, &uid, 1, ctl_page_done, r);
 	else
@@ -573,28 +554,33 @@ ctl_dispatch(struct ctl_conn *c, const struct ctl_hdr *h, const uint8_t *p,
 static void
 ctl_readable(evutil_socket_t fd, short what, void *arg)
 {
-	static uint8_t	 buf[CTL_MAXMSG];
-	struct ctl_conn	*c = arg;
-	struct ctl_hdr	 h;
-	const uint8_t	*p;
-	ssize_t		 len;
-	int		 fds[2];
+	static uint8_t		 buf[CTL_MAXMSG];
+	struct ctl_conn		*c = arg;
+	struct ctl_request	 rq;
+	char			 err[256];
+	ssize_t			 len;
+	int			 fds[2], nfds, rc;
 
 	(void)what;
 	len = ctl_recvfds(fd, buf, sizeof buf, fds);
 	if (len < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (len <= 0 || ctl_unpack(buf, (size_t)len, &h, &p) == -1) {
-		if (len > 0)
-			log_warnx("control client sent a malformed request");
-		if (fds[0] != -1)
-			close(fds[0]);
-		if (fds[1] != -1)
-			close(fds[1]);
-		ctl_conn_close(c);
+	nfds = (fds[0] != -1) + (fds[1] != -1);
+	rc = len <= 0 ? CTL_DEC_FRAME : ctl_request_decode(buf, (size_t)len,
+	    nfds, c->n->page_size, &rq, err, sizeof err);
+	if (rc == 0 && rq.h.op == CTL_MAP) {
+		ctl_dispatch(c, &rq, fds);	/* it owns the descriptors */
 		return;
 	}
-	ctl_dispatch(c, &h, p, fds);
+	ctl_closefds(fds);
+	if (rc == CTL_DEC_FRAME) {
+		if (len > 0)
+			log_warnx("control client sent a malformed request");
+		ctl_conn_close(c);
+	} else if (rc == CTL_DEC_BAD)
+		ctl_replyf(c, rq.h.op, rq.h.reqid, CTL_ERR, "%s", err);
+	else
+		ctl_dispatch(c, &rq, fds);
 }
 
 static void
@@ -618,6 +604,7 @@ ctl_accept(evutil_socket_t fd, short what, void *arg)
 	c->ev = event_new(n->base, cfd, EV_READ | EV_PERSIST, ctl_readable,
 	    c);
 	event_add(c->ev, NULL);
+	DL_APPEND(ctl_conns, c);
 }
 
 int
@@ -659,7 +646,11 @@ ctl_listen(struct node *n, char *err, size_t errlen)
 void
 ctl_close(struct node *n)
 {
+	struct ctl_conn	*c, *tmp;
+
 	(void)n;
+	DL_FOREACH_SAFE(ctl_conns, c, tmp)
+		ctl_conn_close(c);
 	if (ctl_fd == -1)
 		return;
 	event_free(ctl_ev);

@@ -1,6 +1,7 @@
 /* ctlmsg.c: framing of the local control protocol (see ctlmsg.h). */
 #include <sys/socket.h>
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -40,6 +41,95 @@ ctl_unpack(const uint8_t *buf, size_t len, struct ctl_hdr *h,
 	if (h->len != len - CTL_HDRLEN)
 		return -1;
 	*payload = buf + CTL_HDRLEN;
+	return 0;
+}
+
+/* MAP: a struct ctl_map, two descriptors, a path for a file. */
+static int
+ctl_decode_map(struct ctl_request *r, const uint8_t *p, int nfds, char *err,
+    size_t errlen)
+{
+	if (r->h.len < sizeof r->map || nfds != 2) {
+		snprintf(err, errlen, "a map request needs a struct ctl_map, "
+		    "a memfd and a userfaultfd");
+		return CTL_DEC_BAD;
+	}
+	memcpy(&r->map, p, sizeof r->map);
+	if (r->map.flags & ~(uint32_t)CTL_MAP_FILE) {
+		snprintf(err, errlen, "a map request with unknown flags %#x",
+		    r->map.flags);
+		return CTL_DEC_BAD;
+	}
+	if (!(r->map.flags & CTL_MAP_FILE)) {
+		if (r->h.len != sizeof r->map) {
+			snprintf(err, errlen, "a map request of %u bytes, "
+			    "expected %zu", r->h.len, sizeof r->map);
+			return CTL_DEC_BAD;
+		}
+		return 0;
+	}
+	if (r->h.len == sizeof r->map || p[r->h.len - 1] != '\0' ||
+	    memchr(p + sizeof r->map, '\0', r->h.len - sizeof r->map) !=
+	    p + r->h.len - 1) {
+		snprintf(err, errlen, "a file map request needs a "
+		    "NUL-terminated path");
+		return CTL_DEC_BAD;
+	}
+	r->path = (const char *)p + sizeof r->map;
+	return 0;
+}
+
+int
+ctl_request_decode(const uint8_t *buf, size_t len, int nfds,
+    uint32_t page_size, struct ctl_request *r, char *err, size_t errlen)
+{
+	const uint8_t	*p;
+	size_t		 want = 0;
+
+	memset(r, 0, sizeof *r);
+	if (ctl_unpack(buf, len, &r->h, &p) == -1 || r->h.reserved != 0)
+		return CTL_DEC_FRAME;
+	if (r->h.op == CTL_MAP)
+		return ctl_decode_map(r, p, nfds, err, errlen);
+	if (nfds != 0) {
+		snprintf(err, errlen, "request %u carries descriptors; only a "
+		    "map request does", r->h.op);
+		return CTL_DEC_BAD;
+	}
+	switch (r->h.op) {
+	case CTL_STATUS:
+	case CTL_LEAVE:
+	case CTL_HELLO:
+	case CTL_PAGES:
+		break;
+	case CTL_UNMAP:
+		want = sizeof r->space;
+		break;
+	case CTL_PUT:
+		want = sizeof r->uid + sizeof r->put + page_size;
+		break;
+	case CTL_GET:
+	case CTL_DISCARD:
+		want = sizeof r->uid;
+		break;
+	default:
+		snprintf(err, errlen, "unknown request %u", r->h.op);
+		return CTL_DEC_BAD;
+	}
+	if (r->h.len != want) {
+		snprintf(err, errlen, "request of %u bytes, expected %zu (page "
+		    "size %u)", r->h.len, want, page_size);
+		return CTL_DEC_BAD;
+	}
+	if (r->h.op == CTL_UNMAP)
+		memcpy(&r->space, p, sizeof r->space);
+	if (r->h.op == CTL_PUT || r->h.op == CTL_GET ||
+	    r->h.op == CTL_DISCARD)
+		memcpy(&r->uid, p, sizeof r->uid);
+	if (r->h.op == CTL_PUT) {
+		memcpy(&r->put, p + sizeof r->uid, sizeof r->put);
+		r->page = p + sizeof r->uid + sizeof r->put;
+	}
 	return 0;
 }
 

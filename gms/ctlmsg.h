@@ -22,6 +22,8 @@
  *            included); two descriptors ride along (SCM_RIGHTS): the
  *            region's memfd and its userfaultfd.  reply: struct ctl_mapped
  *   UNMAP    request: the region's space id (uint32_t)
+ *   LOST     gmsd -> client, unasked, request id 0: why the connection's
+ *            regions are gone (their backing store failed); gmsd closes
  * A reply with status other than CTL_OK carries a sentence as payload.
  */
 #ifndef GMS_CTLMSG_H
@@ -46,6 +48,9 @@ enum ctl_op {
 	CTL_MAP = 7,
 	CTL_UNMAP = 8,
 	CTL_PAGES = 9,		/* reply: the PFD as JSON lines (tests) */
+	CTL_LOST = 10,		/* gmsd -> client, unasked (request id 0):
+				   this connection's regions are gone; the
+				   payload says why; gmsd then closes */
 };
 
 /* PUT options: where to, and how old the page is (0, 0: defaults). */
@@ -95,12 +100,34 @@ struct ctl_hdr {
 	uint32_t	len;
 };
 
+/* A request as gmsd takes it: framing, length and fields checked. */
+struct ctl_request {
+	struct ctl_hdr	 h;
+	struct uid	 uid;		/* PUT, GET, DISCARD */
+	struct ctl_put	 put;		/* PUT */
+	const uint8_t	*page;		/* PUT: page_size bytes */
+	struct ctl_map	 map;		/* MAP */
+	const char	*path;		/* MAP of a file: NUL-terminated */
+	uint32_t	 space;		/* UNMAP */
+};
+
+#define CTL_DEC_FRAME	(-1)	/* not a control packet: drop the client */
+#define CTL_DEC_BAD	(-2)	/* a bad request: answer err, with h's op */
+
 /* Fill buf with header + payload; returns the total length. */
 size_t	ctl_pack(uint8_t *buf, size_t cap, const struct ctl_hdr *,
 	    const void *payload, size_t len);
 /* Parse a packet; -1 if it is shorter than its header says. */
 int	ctl_unpack(const uint8_t *buf, size_t len, struct ctl_hdr *,
 	    const uint8_t **payload);
+/*
+ * Decode a request packet that came with nfds descriptors, for a node of
+ * the given page size: 0, or CTL_DEC_FRAME, or CTL_DEC_BAD with a sentence
+ * in err.  Pointers in r point into buf.
+ */
+int	ctl_request_decode(const uint8_t *buf, size_t len, int nfds,
+	    uint32_t page_size, struct ctl_request *r, char *err,
+	    size_t errlen);
 /*
  * Send one packet with up to two descriptors; receive one, collecting up
  * to two descriptors into fds (-1 where none came).  Both return the

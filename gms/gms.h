@@ -19,7 +19,10 @@
  *
  * If gmsd dies while the program runs, the program's GMS memory is gone:
  * libgms prints one line on stderr and ends the process with exit status
- * GMS_EXIT_LOST (it never lets a page read back as zeros).
+ * GMS_EXIT_LOST (it never lets a page read back as zeros).  If gmsd cannot
+ * write or read the program's pages in its backing store (the disk is
+ * full, an I/O error), it gives up the program's regions and libgms ends
+ * the process with exit status GMS_EXIT_STORE and gmsd's sentence.
  *
  * Functions return NULL or -1 on failure and set errno; gms_error() then
  * says why in a sentence.  A struct gms may be used by one thread at a
@@ -32,6 +35,7 @@
 #include <stdint.h>
 
 #define GMS_EXIT_LOST	75	/* exit status when gmsd died under us */
+#define GMS_EXIT_STORE	74	/* gmsd's backing store failed our pages */
 
 struct gms;
 

@@ -36,6 +36,7 @@
 #define GMSD_DEFAULT_MEM	(64ULL << 20)	/* --mem, bytes */
 #define GMSD_DEFAULT_PAGE	4096		/* --page-size, bytes */
 #define GMSD_DEFAULT_LISTEN	"127.0.0.1:7070"
+#define GMSD_OPT_BACKPRESSURE	1001	/* long option without a letter */
 
 struct gmsd_opts {
 	const char	*listen;
@@ -59,6 +60,7 @@ struct gmsd_opts {
 	const char	*link_name;
 	const char	*inject;
 	struct net_inject inj;
+	int		 backpressure;
 };
 
 static void
@@ -69,7 +71,8 @@ usage(void)
 "            [--dir DIR] [--key-file FILE] [--cluster ID]\n"
 "            [--page-size BYTES] [--heartbeat MS] [--policy P]\n"
 "            [--disk MODEL] [--sample-ms MS] [--sample-share PCT]\n"
-"            [--trace FILE] [--link MODEL] [--inject SPEC] [-v] [-q]\n"
+"            [--trace FILE] [--link MODEL] [--inject SPEC]\n"
+"            [--backpressure] [-v] [-q]\n"
 "\n"
 "  --listen HOST:PORT  UDP address of this node (default %s;\n"
 "                      port 0 lets the kernel choose)\n"
@@ -101,50 +104,14 @@ usage(void)
 "                      the paper's), 1gbe, 10gbe, or LAT_US:MBIT\n"
 "  --inject SPEC       testing aid: loss=P,dup=P,reorder=P[,seed=N] drops,\n"
 "                      duplicates or reorders datagrams sent, with\n"
-"                      probability P each (0.05 or 5%%)\n",
+"                      probability P each (0.05 or 5%%)\n"
+"  --backpressure      refuse putpages that would push out this node's own\n"
+"                      busy pages; senders go elsewhere until the next plan\n",
 	    GMSD_DEFAULT_LISTEN, NODE_HEARTBEAT_MS);
 	exit(2);
 }
 
-/* "64M", "1G", "4096", "512K" -> bytes; -1 on bad input. */
-static int
-parse_size(const char *s, uint64_t *out)
-{
-	char			*end;
-	unsigned long long	 v;
-	uint64_t		 mul = 1;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'K':
-		mul = 1ULL << 10;
-		break;
-	case 'M':
-		mul = 1ULL << 20;
-		break;
-	case 'G':
-		mul = 1ULL << 30;
-		break;
-	default:
-		return -1;
-	}
-	if (*end != '\0' && end[1] != '\0' &&
-	    !(toupper((unsigned char)end[1]) == 'B' && end[2] == '\0'))
-		return -1;
-	if (v > UINT64_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
-}
-
-/* --link and --inject: a bad value is a usage error (exit 2). */
+/* --link and --inject: a bad value ends gmsd like any other (exit 1). */
 static void
 parse_net_opt(struct gmsd_opts *o, int ch, const char *arg)
 {
@@ -153,18 +120,15 @@ parse_net_opt(struct gmsd_opts *o, int ch, const char *arg)
 	if (ch == 'L') {
 		o->link = link_model_parse(arg, &o->link_custom);
 		if (o->link == NULL) {
-			log_warnx("--link %s: one of none, atm155, 1gbe, 10gbe, "
+			fatalx("--link %s: one of none, atm155, 1gbe, 10gbe, "
 			    "or LAT_US:MBIT (e.g. 505:155, at most %u us and "
 			    "%u Mb/s)", arg, LINK_LAT_US_MAX, LINK_MBIT_MAX);
-			exit(2);
 		}
 		o->link_name = o->link == &o->link_custom ? arg : o->link->name;
 		return;
 	}
-	if (net_inject_parse(arg, &o->inj, err, sizeof err) == -1) {
-		log_warnx("--inject: %s", err);
-		exit(2);
-	}
+	if (net_inject_parse(arg, &o->inj, err, sizeof err) == -1)
+		fatalx("--inject: %s", err);
 	o->inject = arg;
 }
 
@@ -189,6 +153,7 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 		{ "inject", required_argument, NULL, 'I' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "backpressure", no_argument, NULL, GMSD_OPT_BACKPRESSURE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -213,7 +178,7 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 			o->master = optarg;
 			break;
 		case 'M':
-			if (parse_size(optarg, &o->mem) == -1)
+			if (cli_parse_size(optarg, &o->mem) == -1)
 				fatalx("--mem %s: not a size (try 64M or 1G)",
 				    optarg);
 			break;
@@ -279,6 +244,9 @@ parse_opts(int argc, char **argv, struct gmsd_opts *o)
 				    "backing store only)", optarg);
 			o->policy_asked = 1;
 			break;
+		case GMSD_OPT_BACKPRESSURE:
+			o->backpressure = 1;
+			break;
 		case 'v':
 			o->verbosity = LOG_DEBUG;
 			break;
@@ -336,6 +304,7 @@ setup_node(struct node *n, const struct gmsd_opts *o, struct trace **tr)
 	n->page_size = o->page_size;
 	n->heartbeat_ms = o->heartbeat_ms;
 	n->policy = o->policy;
+	n->backpressure = o->backpressure;
 	n->policy_asked = o->policy_asked ? o->policy : -1;
 	n->disk = o->disk;
 	n->sample_ms = o->sample_ms;

@@ -78,6 +78,8 @@ static void	 gms_seterr(struct gms *, int, const char *, ...)
 static void	 gms_seterr_reply(struct gms *, const char *,
 		    const uint8_t *, size_t);
 static long	 gms_ms_left(const struct timespec *);
+static void	 gms_lost_exit(const uint8_t *, size_t)
+		    __attribute__((noreturn));
 static int	 gms_reply(struct gms *, uint32_t, const struct timespec *,
 		    const uint8_t **, size_t *);
 static int	 gms_call(struct gms *, uint8_t, const void *, size_t,
@@ -183,6 +185,8 @@ gms_reply(struct gms *g, uint32_t reqid, const struct timespec *deadline,
 			    "%s", g->dir);
 			return -1;
 		}
+		if (h.op == CTL_LOST)
+			gms_lost_exit(*p, h.len);
 		if (h.reqid == reqid)
 			break;
 		/* The late reply to a request that timed out. */
@@ -277,6 +281,41 @@ gms_hello(struct gms *g)
 	return 0;
 }
 
+/* gmsd gave up our regions (CTL_LOST): say why, and end the process. */
+static void
+gms_lost_exit(const uint8_t *why, size_t len)
+{
+	char	line[600];
+	ssize_t	unused;
+	int	n;
+
+	n = snprintf(line, sizeof line, "gms: %.*s\n",
+	    (int)(len < 512 ? len : 512), (const char *)why);
+	unused = write(STDERR_FILENO, line, (size_t)n);
+	(void)unused;
+	_exit(GMS_EXIT_STORE);
+}
+
+/* At the end of the connection: a CTL_LOST waiting to be read? */
+static void
+gms_watch_lost(struct gms *g)
+{
+	uint8_t		 buf[CTL_HDRLEN + 1024];	/* a longer packet is no LOST */
+	struct ctl_hdr	 h;
+	const uint8_t	*p;
+	ssize_t		 n;
+	int		 i;
+
+	for (i = 0; i < 64; i++) {
+		n = recv(g->sock, buf, sizeof buf, MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		if (ctl_unpack(buf, (size_t)n, &h, &p) == 0 &&
+		    h.op == CTL_LOST)
+			gms_lost_exit(p, h.len);
+	}
+}
+
 /* The watcher: end the process when gmsd's end of the socket closes. */
 static void *
 gms_watch(void *arg)
@@ -298,6 +337,7 @@ gms_watch(void *arg)
 		if (pfd[0].revents != 0 || (pfd[1].revents & POLLNVAL))
 			return NULL;
 		if (pfd[1].revents & (POLLHUP | POLLERR | POLLRDHUP)) {
+			gms_watch_lost(g);
 			unused = write(STDERR_FILENO, g->lost,
 			    strlen(g->lost));
 			(void)unused;

@@ -1104,7 +1104,8 @@ member_pick_target(struct node *n, uint32_t exclude)
 	for (i = 0; i < pod_nmembers(n->pod); i++) {
 		pm = pod_member_at(n->pod, i);
 		if (pm->id == n->id || pm->id == exclude ||
-		    (pm->flags & POD_MLEAVING) || node_is_suspect(n, pm->id))
+		    (pm->flags & POD_MLEAVING) || node_is_suspect(n, pm->id) ||
+		    node_is_full(n, pm->id))
 			continue;
 		for (j = 0; j < n->nloads; j++)
 			if (n->loads[j].node == pm->id)

@@ -36,6 +36,15 @@
 #define NET_RECV_BATCH		64		/* datagrams per wake-up */
 #define NET_REORDER_HOLD_MS	20	/* longest a reordered datagram waits */
 
+/*
+ * Bytes of requests awaiting a reply, at most: past it a request fails at
+ * once, as if unanswered, so a peer that never answers (or floods us into
+ * evicting faster than anyone acknowledges) cannot grow our memory.
+ */
+#define NET_PEND_MAX_BYTES	(16 << 20)
+/* what one pending request costs: its datagram, state and timer */
+#define NET_PEND_COST(len)	((len) + sizeof(struct net_pend) + 128)
+
 /* A request waiting for its reply. */
 struct net_pend {
 	uint64_t		 reqid;
@@ -95,6 +104,7 @@ struct net {
 	net_recv_fn		*recv;
 	void			*arg;
 	struct net_pend		*pend;
+	size_t			 pend_bytes;	/* NET_PEND_COST of them all */
 	struct net_reply	*replies;
 	struct net_reply	*rhead, *rtail;
 	size_t			 rbytes;
@@ -402,6 +412,7 @@ static void
 net_pend_free(struct net *n, struct net_pend *p)
 {
 	HASH_DEL(n->pend, p);
+	n->pend_bytes -= NET_PEND_COST(p->len);
 	event_free(p->timer);
 	free(p->dgram);
 	free(p);
@@ -849,12 +860,17 @@ net_request(struct net *n, const struct sockaddr_in *to, struct msg *m,
     int tries, int rto_ms, net_done_fn *done, void *arg)
 {
 	struct net_pend	*p;
+	static const struct timeval now = { 0, 0 };
+	int		 full;
 
 	p = xcalloc(1, sizeof *p);
 	m->reqid = ++n->next_reqid;
 	m->flags &= ~PROTO_FREPLY;
-	p->dgram = xmalloc(PROTO_MAXDGRAM);
-	p->len = net_encode(n, m, p->dgram);
+	p->len = net_encode(n, m, n->obuf);	/* kept at its own length */
+	p->dgram = xmalloc(p->len);
+	memcpy(p->dgram, n->obuf, p->len);
+	full = n->pend_bytes + NET_PEND_COST(p->len) > NET_PEND_MAX_BYTES;
+	n->pend_bytes += NET_PEND_COST(p->len);
 	p->reqid = m->reqid;
 	p->to = *to;
 	p->tries_left = tries < 1 ? 1 : tries;
@@ -864,8 +880,15 @@ net_request(struct net *n, const struct sockaddr_in *to, struct msg *m,
 	p->net = n;
 	p->timer = evtimer_new(n->base, net_timeout, p);
 	HASH_ADD(hh, n->pend, reqid, sizeof p->reqid, p);
-	net_xmit(n, to, p->dgram, p->len);
-	net_pend_arm(n, p);
+	if (full) {		/* fails on the next turn of the loop */
+		n->st.pend_full++;
+		p->tries_left = 1;
+		p->rto_ms = 0;
+		evtimer_add(p->timer, &now);
+	} else {
+		net_xmit(n, to, p->dgram, p->len);
+		net_pend_arm(n, p);
+	}
 	return p->reqid;
 }
 

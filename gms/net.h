@@ -50,6 +50,7 @@ struct net_stats {
 	uint64_t	inject_dup;	/* sent twice */
 	uint64_t	inject_reordered; /* held back behind the next one */
 	uint64_t	link_held;	/* held by the link model */
+	uint64_t	pend_full;	/* requests failed: too many pending */
 };
 
 /* Replays: a stamp older than this (by the receiver's clock) is dropped. */

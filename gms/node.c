@@ -63,6 +63,38 @@ node_suspect(struct node *n, uint32_t id)
 	n->suspect_until[slot] = node_now_ms() + NODE_SUSPECT_MS;
 }
 
+void
+node_mark_full(struct node *n, uint32_t id)
+{
+	int	i, slot = -1;
+
+	for (i = 0; i < POD_MAX_MEMBERS; i++) {
+		if (n->full_id[i] == id) {
+			slot = i;
+			break;
+		}
+		if (slot == -1 && (n->full_id[i] == 0 ||
+		    n->full_plan[i] != n->plans))
+			slot = i;
+	}
+	/* without epochs no plan would ever clear the mark */
+	if (slot == -1 || id == 0 || id == n->id || n->policy != POLICY_GMS)
+		return;
+	n->full_id[slot] = id;
+	n->full_plan[slot] = n->plans;
+}
+
+int
+node_is_full(struct node *n, uint32_t id)
+{
+	int	i;
+
+	for (i = 0; i < POD_MAX_MEMBERS; i++)
+		if (n->full_id[i] == id)
+			return n->full_plan[i] == n->plans;
+	return 0;
+}
+
 int
 node_is_suspect(struct node *n, uint32_t id)
 {

@@ -85,6 +85,8 @@ struct node_stats {
 	uint64_t	faults, faults_cluster, faults_disk, wp_faults;
 	uint64_t	evict_local, writebacks, sampled, referenced;
 	uint64_t	epoch_puts, epoch_discards;
+	uint64_t	put_refused;	/* putpages refused: under pressure */
+	uint64_t	put_redirected;	/* puts sent past a node that was full */
 };
 
 #define POLICY_GMS	0	/* cluster memory, as in the paper */
@@ -167,6 +169,11 @@ struct node {
 	/* members that left a request unanswered: until when to skip them */
 	uint32_t		 suspect_id[POD_MAX_MEMBERS];
 	uint64_t		 suspect_until[POD_MAX_MEMBERS];
+	/* members that refused a putpage (ST_FULL), and in which plan */
+	uint32_t		 full_id[POD_MAX_MEMBERS];
+	uint64_t		 full_plan[POD_MAX_MEMBERS];
+	uint64_t		 plans;		/* epoch plans installed */
+	int			 backpressure;	/* --backpressure */
 	char			 dir[256];
 	struct node_stats	 st;
 	uint64_t		 started_ms;
@@ -186,6 +193,12 @@ void		 node_recv(struct net *, const struct msg *,
  */
 void		 node_suspect(struct node *, uint32_t id);
 int		 node_is_suspect(struct node *, uint32_t id);
+/*
+ * Backpressure: a member that refused a putpage as full gets no putpage
+ * from us until the next epoch plan (n->plans moves on).
+ */
+void		 node_mark_full(struct node *, uint32_t id);
+int		 node_is_full(struct node *, uint32_t id);
 /* Address of member id from the POD; -1 if it is not a member. */
 int		 node_member_addr(struct node *, uint32_t id,
 		    struct sockaddr_in *);
@@ -292,5 +305,7 @@ void		 ctl_replyf(struct ctl_conn *, uint8_t op, uint32_t reqid,
 		    __attribute__((format(printf, 5, 6)));
 void		 ctl_conn_release(struct ctl_conn *);
 void		 ctl_conn_hold(struct ctl_conn *);
+/* The client's regions are lost: tell it why (CTL_LOST), then close. */
+void		 ctl_conn_lost(struct ctl_conn *, const char *why);
 
 #endif

@@ -90,13 +90,21 @@ pager_of(struct node *n, const struct uid *uid)
 	return pager_find(n, uid->space);
 }
 
-/* Something the program cannot survive: say so, and end it. */
+/*
+ * Something the program cannot survive: say so, and end it.  libgms prints
+ * why and exits (GMS_EXIT_STORE); a client without it is sent SIGBUS.
+ */
 static void
 pager_kill(struct pager_region *pr, const char *why)
 {
-	log_warnx("region %u of process %d: %s; killing the process",
-	    pr->space, (int)pr->pid, why);
-	if (pr->pid > 0)
+	char	msg[512];
+
+	snprintf(msg, sizeof msg, "gmsd at %s %s: %s; this process's GMS "
+	    "memory is lost", pr->n->dir, why, strerror(errno));
+	log_warnx("region %u of process %d: %s", pr->space, (int)pr->pid, msg);
+	if (pr->conn != NULL)
+		ctl_conn_lost(pr->conn, msg);
+	else if (pr->pid > 0)
 		(void)kill(pr->pid, SIGBUS);
 }
 
@@ -251,9 +259,9 @@ pager_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 		memset(n->pagebuf, 0, n->page_size);	/* client gone */
 	if (dirty) {
 		if (store_write(pr->store, pgno, n->pagebuf) == -1) {
-			pager_kill(pr, "its backing store cannot be written");
-			pfd_remove(n->pfd, pg);
-			(void)region_evict_end(pr->r, pgno);
+			/* the page stays resident, never read back stale,
+			 * until the region goes; its frame stays taken */
+			pager_kill(pr, "cannot write to its backing store");
 			return 0;
 		}
 		n->st.writebacks++;

@@ -506,6 +506,8 @@ put_acked(struct net *net, const struct msg *r,
 		member_note_load(op->n, op->target, r->u.ack.value);
 	if (r == NULL)
 		node_suspect(op->n, op->target);
+	if (r != NULL && r->type == MSG_ACK && r->u.ack.status == ST_FULL)
+		node_mark_full(op->n, op->target);	/* backpressure */
 	if (r != NULL && r->type == MSG_ACK && r->u.ack.status == ST_OK) {
 		put_finish(op, 0);
 		return;
@@ -607,6 +609,25 @@ store_gcd_acked(struct net *net, const struct msg *r,
 	free(so);
 }
 
+/*
+ * Backpressure (--backpressure): no free frame, and the page a putpage
+ * would push out is one of our programs' that is younger than the page
+ * offered (our own working set is busy).  The sender then puts elsewhere
+ * until the next epoch plan.
+ */
+static int
+pages_under_pressure(struct node *n, uint32_t age_ms, uint64_t now)
+{
+	struct pfd_page	*old;
+
+	if (!n->backpressure || pfd_nfree(n->pfd) > 0 ||
+	    n->policy != POLICY_GMS)
+		return 0;
+	old = pfd_oldest(n->pfd, PFD_KANY, now);
+	return old != NULL && old->kind == PFD_LOCAL &&
+	    pfd_age(old, now) < age_ms;
+}
+
 /* PUTPAGE: keep the page as a global page, then register it. */
 static void
 pages_on_putpage(struct node *n, const struct msg *m,
@@ -635,6 +656,12 @@ pages_on_putpage(struct node *n, const struct msg *m,
 	    pg->kind == PFD_GLOBAL && pg->gen > p->gen) {
 		/* an older put, resent late: the newer copy stays */
 		a.u.ack.value = pfd_nfree(n->pfd);
+		net_reply(n->net, from, m->sender, m->reqid, &a);
+		return;
+	}
+	if (pg == NULL && pages_under_pressure(n, p->age_ms, now)) {
+		n->st.put_refused++;
+		a.u.ack.status = ST_FULL;
 		net_reply(n->net, from, m->sender, m->reqid, &a);
 		return;
 	}

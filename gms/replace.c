@@ -90,6 +90,7 @@ replace_install(struct node *n, uint32_t epoch, uint64_t t_ms)
 	struct replace	*rp = n->replace;
 
 	rp->have_plan = 1;
+	n->plans++;		/* full members may take pages again */
 	rp->epoch = epoch;
 	rp->plan_at = node_now_ms();
 	rp->params.t_ms = t_ms;
@@ -395,8 +396,11 @@ replace_target(struct node *n, const struct pfd_page *pg)
 	v = epoch_evict(rp->plan, n->id, age, epoch_rng_next(&rp->rng),
 	    &target);
 	rp->sent++;
-	if (v != EPOCH_PUTPAGE || pod_find(n->pod, target) == NULL ||
-	    node_is_suspect(n, target)) {
+	if (v == EPOCH_PUTPAGE && node_is_full(n, target) &&
+	    (target = member_pick_target(n, target)) != 0)
+		n->st.put_redirected++;	/* backpressure: another one */
+	if (v != EPOCH_PUTPAGE || target == 0 ||
+	    pod_find(n->pod, target) == NULL || node_is_suspect(n, target)) {
 		n->st.epoch_discards++;
 		return 0;
 	}

@@ -17,6 +17,7 @@
 
 #define TF_IPMAX	65535	/* largest IPv4 packet */
 #define TF_AF_INET	2	/* AF_INET in NULL/LOOP headers, every OS */
+#define TF_SEC_MAX	(INT64_MAX / 1000000000 - 1)	/* latest stamp, s */
 
 /* A datagram being put back together from its fragments. */
 struct tf_frag {
@@ -273,6 +274,27 @@ tf_ipv4(struct tracefile *tf, const uint8_t *ip, size_t caplen,
 	return 1;
 }
 
+/*
+ * A record's stamp in ns (libpcap gives ns here).  pcapng stamps are 64
+ * bits of any resolution: a corrupt or far-off one is clamped, not
+ * overflowed.
+ */
+static int64_t
+tf_ts_ns(const struct pcap_pkthdr *h)
+{
+	int64_t	sec = h->ts.tv_sec, ns = h->ts.tv_usec;
+
+	if (sec < 0)
+		sec = 0;
+	if (sec > TF_SEC_MAX)
+		sec = TF_SEC_MAX;
+	if (ns < 0)
+		ns = 0;
+	if (ns > 999999999)
+		ns = 999999999;
+	return sec * 1000000000 + ns;
+}
+
 /* At the end of the file: datagrams still missing fragments are lost. */
 static void
 tf_frag_end(struct tracefile *tf)
@@ -311,7 +333,7 @@ tracefile_next(struct tracefile *tf, struct tf_dgram *d, char *err,
 			continue;
 		}
 		memset(d, 0, sizeof *d);
-		d->ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec;
+		d->ts_ns = tf_ts_ns(h);
 		if (tf_ipv4(tf, p + off, h->caplen - (size_t)off, d)) {
 			tf->st.datagrams++;
 			return 1;

@@ -18,7 +18,7 @@ static const int types[] = {
 	MSG_JOIN, MSG_JOIN_ACK, MSG_POD, MSG_HEARTBEAT, MSG_HEARTBEAT_ACK,
 	MSG_LEAVE, MSG_LEAVE_DONE, MSG_ACK, MSG_GETPAGE, MSG_GETPAGE_FWD,
 	MSG_PAGE, MSG_MISS, MSG_PUTPAGE, MSG_DISCARD, MSG_GCD_UPDATE,
-	MSG_GCD_HANDOVER,
+	MSG_GCD_HANDOVER, MSG_EPOCH_START, MSG_EPOCH_SUMMARY, MSG_EPOCH_PLAN,
 };
 
 static uint8_t	page[4096];
@@ -115,6 +115,33 @@ sample(int type, uint32_t ps, struct msg *m)
 			m->u.gcd.entries[i].holder = 1 + i % 2;
 			m->u.gcd.entries[i].op = i == 1 ? GCD_OPREMOVE :
 			    GCD_OPADD;
+		}
+		break;
+	case MSG_EPOCH_START:
+		m->u.epoch_start.epoch = 7;
+		m->u.epoch_start.m = 100;
+		m->u.epoch_start.t_ms = 5000;
+		break;
+	case MSG_EPOCH_SUMMARY:
+		m->flags = PROTO_FREPLY;
+		m->u.epoch_summary.epoch = 7;
+		m->u.epoch_summary.nfree = 12;
+		m->u.epoch_summary.nbuckets = 3;
+		for (i = 0; i < 3; i++) {
+			m->u.epoch_summary.buckets[i].bucket = 2 + 5 * i;
+			m->u.epoch_summary.buckets[i].count = 10 + i;
+		}
+		break;
+	case MSG_EPOCH_PLAN:
+		m->u.epoch_plan.epoch = 7;
+		m->u.epoch_plan.minage = 123456;
+		m->u.epoch_plan.m = 100;
+		m->u.epoch_plan.next = 2;
+		m->u.epoch_plan.t_ms = 5000;
+		m->u.epoch_plan.nweights = 3;
+		for (i = 0; i < 3; i++) {
+			m->u.epoch_plan.weights[i].node = i + 1;
+			m->u.epoch_plan.weights[i].weight = 30 + i;
 		}
 		break;
 	}

@@ -25,6 +25,23 @@ check() {
 	fi
 }
 
+# expect_fail NAME STATUS PATTERN CMD...: CMD exits with STATUS and says
+# something matching PATTERN (an extended regex) on stderr; with
+# EXPECT_ONE_LINE=1, in exactly one line.  Its stdout is not looked at.
+expect_fail() {
+	local name=$1 want=$2 pat=$3 out rc
+	shift 3
+	out=$(timeout 20 "$@" 2>&1 >/dev/null </dev/null)
+	rc=$?
+	if [ $rc = "$want" ] && echo "$out" | grep -qE -- "$pat" &&
+	    { [ "${EXPECT_ONE_LINE:-0}" = 0 ] ||
+	    [ "$(echo "$out" | wc -l)" = 1 ]; }; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc (wanted $want): $out"
+	fi
+}
+
 # Dump the logs of every node when a test failed (for CI output).
 t_finish() {
 	local name

@@ -5,20 +5,6 @@
 cluster_init
 INJ=$CL_ROOT/build/tests/tools/gmsinject
 
-# expect_fail NAME STATUS PATTERN CMD...: CMD exits with STATUS and says
-# something matching PATTERN (one line) on stderr.
-expect_fail() {
-	local name=$1 want=$2 pat=$3 out rc
-	shift 3
-	out=$(timeout 20 "$@" 2>&1 </dev/null)
-	rc=$?
-	if [ $rc = "$want" ] && echo "$out" | grep -qE -- "$pat"; then
-		pass "$name"
-	else
-		fail "$name" "exit $rc (wanted $want): $out"
-	fi
-}
-
 G=$CL_BIN/gmsd
 expect_fail unknown_flag 2 "unrecognized option|usage" $G --bogus
 expect_fail bad_mem 1 "--mem 12Q: not a size" $G --mem 12Q

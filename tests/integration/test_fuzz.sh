@@ -1,35 +1,45 @@
 #!/bin/bash
-# A bounded run of the protocol decoder's fuzzer (libFuzzer, clang), from
-# the kept corpus in tests/fuzz/corpus/proto.  FUZZ_SECONDS (default 20);
-# longer by hand: make -C tests/fuzz run SECONDS=600.
+# Bounded runs of every decoder's fuzzer (libFuzzer, clang), each from its
+# kept corpus in tests/fuzz/corpus/NAME: the protocol (every message type,
+# epoch summaries and plans included), control requests, capture files,
+# gmssim traces, command-line numbers and UIDs.  60 s in all by default
+# (FUZZ_SECONDS scales it: the share of each harness below is of 60);
+# longer by hand: tests/fuzz/run NAME SECONDS.
 cd "$(dirname "$0")/../.." || exit 1
-SECS=${FUZZ_SECONDS:-20}
+TOTAL=${FUZZ_SECONDS:-60}
+SHARES="proto:20 trace:15 ctl:10 simtrace:8 cli:7"
 if ! command -v clang >/dev/null; then
-	echo "SKIP fuzz_proto: clang is not installed (apt-get install clang)"
+	for s in $SHARES; do
+		echo "SKIP fuzz_${s%%:*}: clang is not installed (apt-get install clang)"
+	done
 	exit 0
 fi
-if ! out=$(make -s -C tests/fuzz 2>&1); then
+if ! out=$(make -s -C tests/fuzz all 2>&1); then
 	if echo "$out" | grep -qi "fuzzer"; then
-		echo "SKIP fuzz_proto: clang cannot link libFuzzer here" \
+		echo "SKIP fuzz: clang cannot link libFuzzer here" \
 		    "(Debian: libclang-rt-dev)"
 		exit 0
 	fi
-	echo "FAIL fuzz_proto_builds"
+	echo "FAIL fuzz_builds"
 	echo "$out" | tail -5 | sed 's/^/  /'
 	exit 1
 fi
-echo "PASS fuzz_proto_builds"
+echo "PASS fuzz_builds"
 work=$(mktemp -d /tmp/gms-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-out=$(timeout $((SECS + 60)) build/fuzz/fuzz_proto -max_total_time="$SECS" \
-    -max_len=70000 -artifact_prefix="$work/" "$work" tests/fuzz/corpus/proto 2>&1)
-rc=$?
-runs=$(echo "$out" | sed -n 's/^Done \([0-9]*\) runs.*/\1/p')
-if [ $rc = 0 ] && [ -n "$runs" ] && ! ls "$work"/crash-* >/dev/null 2>&1; then
-	echo "PASS fuzz_proto_no_crash"
-	echo "  ($runs executions in $SECS s from $(ls tests/fuzz/corpus/proto | wc -l) seeds)"
-else
-	echo "FAIL fuzz_proto_no_crash"
-	echo "$out" | grep -E "ERROR|SUMMARY|crash|Done" | head -10 | sed 's/^/  /'
-	exit 1
-fi
+failed=0
+for s in $SHARES; do
+	name=${s%%:*}
+	secs=$(( ${s##*:} * TOTAL / 60 ))
+	[ "$secs" -ge 1 ] || secs=1
+	mkdir -p "$work/$name"
+	if out=$(FUZZ_WORK="$work/$name" tests/fuzz/run "$name" "$secs"); then
+		echo "PASS fuzz_${name}_no_crash"
+		echo "  ($out)"
+	else
+		echo "FAIL fuzz_${name}_no_crash"
+		echo "$out" | sed 's/^/  /'
+		failed=1
+	fi
+done
+exit $failed

@@ -8,28 +8,14 @@
 . "$(dirname "$0")/lib.sh"
 cluster_init
 
-# expect_fail NAME STATUS PATTERN CMD...: CMD exits with STATUS and says
-# something matching PATTERN on stderr, in one line.
-expect_fail() {
-	local name=$1 want=$2 pat=$3 out rc
-	shift 3
-	out=$(timeout 20 "$@" 2>&1 </dev/null)
-	rc=$?
-	if [ $rc = "$want" ] && echo "$out" | grep -qE -- "$pat" &&
-	    [ "$(echo "$out" | wc -l)" = 1 ]; then
-		pass "$name"
-	else
-		fail "$name" "exit $rc (wanted $want): $out"
-	fi
-}
-
 G=$CL_BIN/gmsd
-expect_fail bad_link_name 2 "^gmsd: --link floppy: one of none, atm155" \
+EXPECT_ONE_LINE=1
+expect_fail bad_link_name 1 "^gmsd: --link floppy: one of none, atm155" \
     $G --link floppy
-expect_fail bad_link_zero_bandwidth 2 "--link 5:0: one of none" $G --link 5:0
-expect_fail bad_link_no_bandwidth 2 "--link 505: one of none" $G --link 505
-expect_fail bad_link_negative 2 "--link -1:155: one of none" $G --link -1:155
-expect_fail bad_inject 2 "--inject: 'loss=2' is not loss=P" \
+expect_fail bad_link_zero_bandwidth 1 "--link 5:0: one of none" $G --link 5:0
+expect_fail bad_link_no_bandwidth 1 "--link 505: one of none" $G --link 505
+expect_fail bad_link_negative 1 "--link -1:155: one of none" $G --link -1:155
+expect_fail bad_inject 1 "--inject: 'loss=2' is not loss=P" \
     $G --inject loss=2
 
 # Modelled costs, us: 4096-byte pages; a GETPAGE is header 32 + body 32 +

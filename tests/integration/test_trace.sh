@@ -13,19 +13,6 @@ LUA=$CL_ROOT/gms/gms.lua
 W=$CL_TMP/work
 mkdir -p "$W"
 
-# expect_fail NAME STATUS PATTERN CMD...: CMD exits with STATUS and says
-# something matching PATTERN on stderr.
-expect_fail() {
-	local name=$1 want=$2 pat=$3 out rc
-	shift 3
-	out=$(timeout 20 "$@" 2>&1 >/dev/null </dev/null)
-	rc=$?
-	if [ $rc = "$want" ] && echo "$out" | grep -qE -- "$pat"; then
-		pass "$name"
-	else
-		fail "$name" "exit $rc (wanted $want): $out"
-	fi
-}
 # section NAME FILE: the lines of one section of a gmstrace report
 section() { sed -n "/^$1/,/^\$/p" "$2"; }
 # datagrams FILE: the number of datagrams a report counted

@@ -2,7 +2,7 @@
  * gmsinject: send one hand-made GMS datagram to a node, for tests of what
  * a node does with input it must not trust.
  *
- *   gmsinject HOST:PORT KIND [SECRET [CLUSTER]]
+ *   gmsinject HOST:PORT KIND [SECRET [CLUSTER [UID]]]
  *
  * KIND is one of:
  *   garbage     64 random bytes
@@ -11,6 +11,21 @@
  *   stranger    a GETPAGE with a valid MAC from sender 999, not a member
  *   truncated   a valid PUTPAGE cut short by 100 bytes
  *   oversized   a valid GETPAGE with 8 bytes appended (MAC recomputed)
+ *   badtype     a valid GETPAGE whose type is 0x7f, re-signed
+ *   badversion  a valid GETPAGE of protocol version PROTO_VERSION + 1,
+ *               re-signed
+ *   getpage     a GETPAGE for UID from its owner (UID's node): then waits
+ *               500 ms and prints "reply TYPE" or "no reply"
+ *   putpage     a PUTPAGE of UID from its owner, every byte 0xee
+ *   flood:N     N PUTPAGEs from UID's owner, of UID and the N - 1 pages
+ *               after it, paced (16 at a time, 200 us apart)
+ *   joinflood:N join the cluster at HOST:PORT (its master) as a member,
+ *               then flood it with N PUTPAGEs of our own pages from
+ *               NODE:1:0 on (NODE: the id the master gave us): a peer
+ *               with the key that misbehaves
+ * SECRET defaults to $GMS_KEY ("-" too), CLUSTER to 1, UID to 2:1:0.
+ * Page size 4096.  Each datagram is stamped with the current time, so the
+ * replay check lets it through.
  *
  *   gmsinject HOST:PORT replay PCAP TYPE
  *
@@ -18,13 +33,12 @@
  * in capture PCAP that went to HOST:PORT, and says how many.  A capture
  * still being written (or cut by a kill) may end inside a record: what
  * came before it is sent, with a warning.
- * SECRET defaults to $GMS_KEY, CLUSTER to 1.  Page size 4096.  Each is
- * stamped with the current time, so the replay check lets it through.
  */
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +83,122 @@ replay(const struct sockaddr_in *to, const char *path, const char *type)
 	return sent > 0 ? 0 : 1;
 }
 
+#define INJ_TYPE_BYTE		3	/* header: magic (2), version, type */
+#define INJ_VERSION_BYTE	2
+#define INJ_WAIT_MS		500	/* getpage: how long to wait for a reply */
+#define INJ_FLOOD_MAX		1000000	/* flood: datagrams at most */
+#define INJ_FLOOD_BURST		16	/* flood: datagrams between pauses */
+#define INJ_FLOOD_PAUSE_US	200
+
+/*
+ * Encode m, stamped as a node would stamp it: the current time in us,
+ * strictly rising (the receiver drops a stamp it has seen as a replay).
+ */
+static size_t
+encode(uint8_t *buf, size_t size, const struct proto_key *key,
+    struct msg *m)
+{
+	static uint64_t	last;
+	struct timeval	tv;
+	uint64_t	now;
+
+	gettimeofday(&tv, NULL);
+	now = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+	last = now > last ? now : last + 1;
+	m->stamp = last;
+	return proto_encode(buf, size, key, 4096, m);
+}
+
+/* Join as a member through the master at to; returns our node id. */
+static uint32_t
+join(int fd, const struct sockaddr_in *to, const struct proto_key *key,
+    uint32_t cluster)
+{
+	static uint8_t	buf[PROTO_MAXDGRAM];
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	struct msg	m, r;
+	ssize_t		n;
+	size_t		len;
+	int		i;
+
+	memset(&m, 0, sizeof m);
+	m.type = MSG_JOIN;
+	m.cluster = cluster;
+	m.reqid = 777;
+	m.u.join.page_size = 4096;
+	m.u.join.nframes = 1024;
+	m.u.join.nonce = 0x1badc0deULL;
+	len = encode(buf, sizeof buf, key, &m);
+	for (i = 0; i < 10; i++) {	/* 10 tries, 300 ms each */
+		if (sendto(fd, buf, len, 0, (const struct sockaddr *)to,
+		    sizeof *to) < 0)
+			fatal("sendto");
+		while (poll(&pfd, 1, 300) == 1) {
+			if ((n = recv(fd, buf, sizeof buf, 0)) <= 0)
+				break;
+			if (proto_decode(buf, (size_t)n, key, cluster, 4096,
+			    &r) == PE_OK && r.type == MSG_JOIN_ACK)
+				return r.u.join_ack.node;
+		}
+		len = encode(buf, sizeof buf, key, &m);
+	}
+	fatalx("no JOIN_ACK from the master");
+}
+
+/* N putpages of consecutive UIDs from uid on, every byte of page k = k. */
+static void
+flood(int fd, const struct sockaddr_in *to, const struct proto_key *key,
+    struct msg *m, const struct uid *uid, unsigned long count)
+{
+	static uint8_t	buf[PROTO_MAXDGRAM], page[4096];
+	unsigned long	k;
+	size_t		len;
+
+	m->type = MSG_PUTPAGE;
+	m->sender = uid->node;
+	memset(&m->u.page, 0, sizeof m->u.page);
+	m->u.page.data = page;
+	for (k = 0; k < count; k++) {
+		m->reqid = 100000 + k;
+		m->u.page.uid = *uid;
+		m->u.page.uid.pgno += k;
+		memset(page, (int)(k & 0xff), sizeof page);
+		len = encode(buf, sizeof buf, key, m);
+		if (len == 0)
+			fatalx("cannot encode");
+		if (sendto(fd, buf, len, 0, (const struct sockaddr *)to,
+		    sizeof *to) < 0)
+			fatal("sendto");
+		if (k % INJ_FLOOD_BURST == INJ_FLOOD_BURST - 1)
+			usleep(INJ_FLOOD_PAUSE_US);
+	}
+}
+
+/* Change header byte at off, then sign again under key. */
+static void
+patch(uint8_t *buf, size_t len, size_t off, uint8_t v,
+    const struct proto_key *key)
+{
+	buf[off] = v;
+	crypto_generichash(buf + len - PROTO_MACLEN, PROTO_MACLEN, buf,
+	    len - PROTO_MACLEN, key->k, sizeof key->k);
+}
+
+/* After a getpage: did anything come back to us? */
+static void
+await_reply(int fd)
+{
+	static uint8_t	in[PROTO_MAXDGRAM];
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	ssize_t		n;
+
+	if (poll(&pfd, 1, INJ_WAIT_MS) == 1 &&
+	    (n = recv(fd, in, sizeof in, 0)) > INJ_TYPE_BYTE)
+		printf("reply %s\n", proto_type_name(in[INJ_TYPE_BYTE]));
+	else
+		printf("no reply\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -76,16 +206,18 @@ main(int argc, char **argv)
 	struct sockaddr_in	to;
 	struct proto_key	key;
 	struct msg		m;
+	struct uid		uid = { 2, 1, 0 };
+	unsigned long		count;
 	const char		*secret, *kind;
 	uint32_t		cluster = 1;
 	size_t			len;
 	char			err[256];
 	int			fd;
-	struct timeval		tv;
 
 	log_init("gmsinject", LOG_INFO);
-	if (argc < 3 || argc > 5)
-		fatalx("usage: gmsinject HOST:PORT KIND [SECRET [CLUSTER]]");
+	if (argc < 3 || argc > 6)
+		fatalx("usage: gmsinject HOST:PORT KIND [SECRET [CLUSTER "
+		    "[UID]]]");
 	if (net_parse(argv[1], &to, err, sizeof err) == -1)
 		fatalx("%s", err);
 	kind = argv[2];
@@ -94,11 +226,14 @@ main(int argc, char **argv)
 			fatalx("usage: gmsinject HOST:PORT replay PCAP TYPE");
 		return replay(&to, argv[3], argv[4]);
 	}
-	secret = argc > 3 ? argv[3] : getenv("GMS_KEY");
+	secret = argc > 3 && strcmp(argv[3], "-") != 0 ? argv[3] :
+	    getenv("GMS_KEY");
 	if (secret == NULL)
 		fatalx("no secret: give one or set GMS_KEY");
 	if (argc > 4)
 		cluster = (uint32_t)strtoul(argv[4], NULL, 10);
+	if (argc > 5 && uid_parse(argv[5], &uid) == -1)
+		fatalx("%s is not a UID (NODE:SPACE:PGNO)", argv[5]);
 	if (sodium_init() < 0)
 		fatalx("sodium_init");
 	proto_key_derive(&key, secret);
@@ -108,32 +243,48 @@ main(int argc, char **argv)
 	m.cluster = cluster;
 	m.sender = 2;
 	m.reqid = 12345;
-	gettimeofday(&tv, NULL);
-	m.stamp = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
 	m.u.getpage.uid.node = 2;
 	m.u.getpage.uid.space = 1;
 	m.u.getpage.requester = 2;
+	if (strncmp(kind, "flood:", 6) == 0 ||
+	    strncmp(kind, "joinflood:", 10) == 0) {
+		count = strtoul(strchr(kind, ':') + 1, NULL, 10);
+		if (count == 0 || count > INJ_FLOOD_MAX)
+			fatalx("flood:N with N from 1 to %d", INJ_FLOOD_MAX);
+		if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
+			fatal("socket");
+		if (kind[0] == 'j') {
+			uid.node = m.sender = join(fd, &to, &key, cluster);
+			uid.space = 1;
+			uid.pgno = 0;
+			printf("joined as node %u\n", uid.node);
+			fflush(stdout);
+		}
+		flood(fd, &to, &key, &m, &uid, count);
+		close(fd);
+		return 0;
+	}
 	if (strcmp(kind, "garbage") == 0) {
 		len = 64;
 		if (getrandom(buf, len, 0) != (ssize_t)len)
 			fatal("getrandom");
 	} else if (strcmp(kind, "badmac") == 0) {
 		proto_key_derive(&key, "wrong-key");
-		len = proto_encode(buf, sizeof buf, &key, 4096, &m);
+		len = encode(buf, sizeof buf, &key, &m);
 	} else if (strcmp(kind, "badcluster") == 0) {
 		m.cluster = cluster + 1;
-		len = proto_encode(buf, sizeof buf, &key, 4096, &m);
+		len = encode(buf, sizeof buf, &key, &m);
 	} else if (strcmp(kind, "stranger") == 0) {
 		m.sender = 999;
 		m.u.getpage.requester = 999;
-		len = proto_encode(buf, sizeof buf, &key, 4096, &m);
+		len = encode(buf, sizeof buf, &key, &m);
 	} else if (strcmp(kind, "truncated") == 0) {
 		m.type = MSG_PUTPAGE;
 		m.u.page.uid = m.u.getpage.uid;
 		m.u.page.data = page;
-		len = proto_encode(buf, sizeof buf, &key, 4096, &m) - 100;
+		len = encode(buf, sizeof buf, &key, &m) - 100;
 	} else if (strcmp(kind, "oversized") == 0) {
-		len = proto_encode(buf, sizeof buf, &key, 4096, &m);
+		len = encode(buf, sizeof buf, &key, &m);
 		/* body grows by 8 bytes; MAC recomputed over the new body */
 		memmove(buf + len - PROTO_MACLEN + 8,
 		    buf + len - PROTO_MACLEN, PROTO_MACLEN);
@@ -141,6 +292,26 @@ main(int argc, char **argv)
 		len += 8;
 		crypto_generichash(buf + len - PROTO_MACLEN, PROTO_MACLEN,
 		    buf, len - PROTO_MACLEN, key.k, sizeof key.k);
+	} else if (strcmp(kind, "badtype") == 0) {
+		len = encode(buf, sizeof buf, &key, &m);
+		patch(buf, len, INJ_TYPE_BYTE, 0x7f, &key);
+	} else if (strcmp(kind, "badversion") == 0) {
+		len = encode(buf, sizeof buf, &key, &m);
+		patch(buf, len, INJ_VERSION_BYTE, PROTO_VERSION + 1, &key);
+	} else if (strcmp(kind, "getpage") == 0) {
+		m.sender = uid.node;
+		m.u.getpage.uid = uid;
+		m.u.getpage.requester = uid.node;
+		len = encode(buf, sizeof buf, &key, &m);
+	} else if (strcmp(kind, "putpage") == 0) {
+		m.type = MSG_PUTPAGE;
+		m.sender = uid.node;
+		memset(&m.u.page, 0, sizeof m.u.page);
+		m.u.page.uid = uid;
+		m.u.page.gen = UINT32_MAX;	/* newer than any copy */
+		memset(page, 0xee, sizeof page);
+		m.u.page.data = page;
+		len = encode(buf, sizeof buf, &key, &m);
 	} else
 		fatalx("unknown kind %s", kind);
 	if (len == 0)
@@ -149,6 +320,8 @@ main(int argc, char **argv)
 		fatal("socket");
 	if (sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof to) < 0)
 		fatal("sendto");
+	if (strcmp(kind, "getpage") == 0)
+		await_reply(fd);
 	close(fd);
 	return 0;
 }
