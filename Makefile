@@ -169,6 +169,13 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory $(BENCH_BINS) && experiments/bench/run
 
+# Soak (tests/soak/run): a bounded run of everything at once on one local
+# cluster, 30 minutes unless SOAK_SECONDS says otherwise; not part of test.
+.PHONY: soak
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@tests/soak/run
+
 asan:
 	@$(MAKE) --no-print-directory B=build-asan BIN=build-asan/bin \
 	    LIBDIR=build-asan/lib OPT=-O1 \

@@ -14,59 +14,21 @@
 # program whose gmsd dies ends with status 75, counted apart if it ever
 # happens).  Everything else may join, leave or die.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/churn.sh"
 cluster_init
 GMSMEM=${GMSMEM:-$CL_ROOT/build/tests/tools/gmsmem}
 SECS=${CHURN_SECONDS:-30}
 SEED=${CHURN_SEED:-$(( $(date +%s) % 100000 ))}
 RANDOM=$SEED
 HB=100
+CHURN_KEEP="w1 w2"
 echo "  (churn for $SECS s, seed $SEED: CHURN_SEED=$SEED replays the choices)"
-
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 cluster_master n1 --mem 16M --heartbeat $HB
 for n in w1 w2; do cluster_node $n --mem 1M; done
 for n in n2 n3 n4; do cluster_node $n --mem 16M; done
 cluster_wait_members 6 20 || { fail churn_cluster_up "no convergence"; t_finish; }
 pass churn_cluster_up
-
-# the live nodes' addresses, for a joiner's --master list (the first
-# master's address first: it is dead after the failover)
-live_list() {
-	local name l="$CL_MASTER"
-	for name in $CL_NAMES; do
-		cluster_alive "$name" || continue
-		l="$l,127.0.0.1:$(cluster_port "$name")"
-	done
-	echo "$l"
-}
-master_name() {
-	local name
-	for name in $CL_NAMES; do
-		cluster_alive "$name" || continue
-		[ "$(st "$name" .is_master 2>/dev/null)" = true ] &&
-		    { echo "$name"; return; }
-	done
-}
-# a live churn node (not a program host, not the master), at random
-pick_churn() {
-	local name c="" m
-	m=$(master_name)
-	for name in $CL_NAMES; do
-		case $name in w1|w2) continue ;; esac
-		[ "$name" = "$m" ] && continue
-		cluster_alive "$name" && c="$c $name"
-	done
-	set -- $c
-	[ $# = 0 ] && return 1
-	shift $((RANDOM % $#))
-	echo "$1"
-}
-nlive() {
-	local name k=0
-	for name in $CL_NAMES; do cluster_alive "$name" && k=$((k + 1)); done
-	echo $k
-}
 
 for s in 1 2; do
 	$GMSMEM --dir "$CL_TMP/w$s" --seed $((SEED + s)) map:1500 \
@@ -77,58 +39,15 @@ done
 joins=0; leaves=0; kills=0; master_killed=0; next_name=5; events=""
 # until one of each has happened, the events are joins, leaves and kills
 need="0 1 2"
-t_end=$(( $(now_ms) + SECS * 1000 ))
-t_master=$(( $(now_ms) + SECS * 1000 / 3 ))
-while [ $(now_ms) -lt $((t_end - 2000)) ]; do
+t_end=$(( $(churn_now_ms) + SECS * 1000 ))
+t_master=$(( $(churn_now_ms) + SECS * 1000 / 3 ))
+while [ $(churn_now_ms) -lt $((t_end - 2000)) ]; do
 	sleep "$((1 + RANDOM % 2)).$((RANDOM % 10))"
-	[ $(now_ms) -lt $((t_end - 2000)) ] || break
-	if [ $master_killed = 0 ] && [ $(now_ms) -ge $t_master ]; then
-		m=$(master_name)
-		if [ -n "$m" ]; then
-			cluster_kill "$m" KILL
-			master_killed=1
-			kills=$((kills + 1))
-			events="$events kill-master:$m"
-			continue
-		fi
+	[ $(churn_now_ms) -lt $((t_end - 2000)) ] || break
+	if [ $master_killed = 0 ] && [ $(churn_now_ms) -ge $t_master ]; then
+		churn_kill_master && master_killed=1 && continue
 	fi
-	live=$(nlive)
-	r=$((RANDOM % 3))
-	set -- $need
-	if [ $# -gt 0 ]; then
-		shift $((RANDOM % $#))
-		r=$1
-	fi
-	# keep 5 to 7 nodes: join when few, never go below 5
-	[ "$live" -le 5 ] && r=0
-	[ "$live" -ge 7 ] && [ $r = 0 ] && r=1
-	case $r in
-	0)
-		name=j$next_name
-		next_name=$((next_name + 1))
-		cluster_start $name --master "$(live_list)" --mem 16M &&
-		    joins=$((joins + 1)) && events="$events join:$name" &&
-		    need=${need/0/}
-		;;
-	1)
-		name=$(pick_churn) || continue
-		if cluster_ctl "$name" leave >"$CL_TMP/leave.$name" 2>&1; then
-			leaves=$((leaves + 1))
-			events="$events leave:$name"
-			need=${need/1/}
-		else
-			events="$events leave-refused:$name"
-		fi
-		cluster_kill "$name" TERM
-		;;
-	2)
-		name=$(pick_churn) || continue
-		cluster_kill "$name" KILL
-		kills=$((kills + 1))
-		events="$events kill:$name"
-		need=${need/2/}
-		;;
-	esac
+	churn_event 5 7
 done
 echo "  (events:$events)"
 
@@ -158,29 +77,10 @@ fi
     fail churn_events_happened "kills $kills joins $joins leaves $leaves"
 
 # every live node: a member, the same members, master and term
-t0=$(now_ms)
-ok=0
-while [ $(( $(now_ms) - t0 )) -lt 20000 ]; do
-	v=""
-	for name in $CL_NAMES; do
-		cluster_alive "$name" || continue
-		v="$v
-$(st "$name" '"\(.state) \(.master) \(.term) \(.pod_version) \([.members[].id]|join(","))"' 2>/dev/null)"
-	done
-	v=$(echo "$v" | sed '/^$/d')
-	if [ "$(echo "$v" | sort -u | wc -l)" = 1 ] &&
-	    echo "$v" | head -1 | grep -q "^member " &&
-	    [ "$(echo "$v" | head -1 | awk '{print $5}' | tr ',' '\n' |
-	    wc -l)" = "$(nlive)" ]; then
-		ok=1
-		break
-	fi
-	sleep 0.1
-done
-if [ $ok = 1 ]; then
+if churn_converged 20; then
 	pass churn_membership_converges
 else
-	fail churn_membership_converges "$v"
+	fail churn_membership_converges "$churn_view"
 fi
 disk=$(( $(st w1 .counters.faults_disk) + $(st w2 .counters.faults_disk) ))
 cl=$(( $(st w1 .counters.faults_cluster) + $(st w2 .counters.faults_cluster) ))
@@ -188,5 +88,5 @@ echo "  (survived $kills crashes (the master once), $joins joins, $leaves" \
     "leaves; $acc page accesses verified by 4 threads in 2 programs," \
     "3000 pages checked at the end; $cl faults served from cluster memory," \
     "$disk re-read from disk; programs ended by their gmsd's death: $lost;" \
-    "final view: $(echo "$v" | head -1))"
+    "final view: $(echo "$churn_view" | head -1))"
 t_finish

@@ -30,7 +30,9 @@
  *   gmsinject HOST:PORT replay PCAP TYPE
  *
  * sends again, unchanged, every datagram of GMS type TYPE (e.g. PUTPAGE)
- * in capture PCAP that went to HOST:PORT, and says how many.
+ * in capture PCAP that went to HOST:PORT, and says how many.  A capture
+ * still being written (or cut by a kill) may end inside a record: what
+ * came before it is sent, with a warning.
  */
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -74,7 +76,7 @@ replay(const struct sockaddr_in *to, const char *path, const char *type)
 		sent++;
 	}
 	if (rc < 0)
-		fatalx("%s", err);
+		log_warnx("%s: %s: replayed what came before", path, err);
 	tracefile_close(tf);
 	close(fd);
 	printf("replayed %d %s datagrams\n", sent, type);
