@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gms/gms.h"
 
@@ -73,6 +74,14 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < pages; i++)
 		p[i * ps] = (uint8_t)(i | 1);
+	/*
+	 * FAULT_LAT_SETTLE_MS: wait that long before timing, so the pages
+	 * the writes pushed out have been written back and put (under a slow
+	 * disk model they are still on their way at first, and a fault on
+	 * one then goes to the disk).
+	 */
+	if (getenv("FAULT_LAT_SETTLE_MS") != NULL)
+		usleep((useconds_t)atoi(getenv("FAULT_LAT_SETTLE_MS")) * 1000);
 	lat = calloc((size_t)want, sizeof *lat);
 	start = now_us();
 	while (done < want && tries < want * 100 &&
