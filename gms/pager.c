@@ -363,15 +363,40 @@ pager_wp(struct pager_region *pr, uint64_t pgno)
 	(void)region_make_writable(pr->r, pgno);
 }
 
+/*
+ * A program that faults again as soon as a fault is served keeps its
+ * userfaultfd readable: served from the disk (milliseconds each under a
+ * disk model) such a stream held the loop here for seconds, heartbeats
+ * went unsent, and the node was declared dead.  One turn of the event
+ * loop serves at most PAGER_TURN_FAULTS faults or PAGER_TURN_US of them;
+ * the rest wait for the next turn, after the datagrams and timers.
+ */
+#define PAGER_TURN_FAULTS	64
+#define PAGER_TURN_US		1000
+
+static uint64_t	pager_now_us(void);
+
 static void
 pager_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct pager_region	*pr = arg;
 	struct region_fault	 f;
+	uint64_t		 t0 = pager_now_us();
+	int			 served = 0;
 
 	(void)fd;
 	(void)what;
-	while (region_next_fault(pr->r, &f) == 0) {
+	for (;;) {
+		if (served == PAGER_TURN_FAULTS ||
+		    pager_now_us() - t0 >= PAGER_TURN_US) {
+			/* faults read but not served: no poll would tell */
+			if (region_faults_buffered(pr->r))
+				event_active(pr->ev, EV_READ, 0);
+			return;
+		}
+		if (region_next_fault(pr->r, &f) == -1)
+			break;
+		served++;
 		switch (f.kind) {
 		case REGION_FAULT_MISSING:
 			pager_fault(pr, f.pgno);

@@ -296,6 +296,12 @@ region_next_fault(struct region *r, struct region_fault *f)
 	}
 }
 
+int
+region_faults_buffered(const struct region *r)
+{
+	return r->msg_next < r->msg_count;
+}
+
 static int
 region_check(struct region *r, uint64_t pgno)
 {

@@ -102,9 +102,12 @@ uint64_t	 region_npages(struct region *);
 
 /*
  * One pending fault, or -1 with EAGAIN when none is pending.  Messages are
- * read in batches: call it until EAGAIN before polling region_fd again.
+ * read in batches: call it until EAGAIN before polling region_fd again,
+ * or, stopping earlier, run again while region_faults_buffered says so.
  */
 int		 region_next_fault(struct region *, struct region_fault *);
+/* 1 if faults read from the userfaultfd still wait in the region. */
+int		 region_faults_buffered(const struct region *);
 
 /*
  * Resolve a MISSING fault with data (page_size bytes, any alignment).

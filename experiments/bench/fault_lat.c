@@ -75,6 +75,18 @@ main(int argc, char **argv)
 	for (i = 0; i < pages; i++)
 		p[i * ps] = (uint8_t)(i | 1);
 	/*
+	 * One read pass in order: it pushes out the pages the writes left
+	 * resident (dirty: each costs a write-back when evicted) and leaves
+	 * clean ones, so every timed fault below is one fetch, not a
+	 * write-back and a fetch.
+	 */
+	for (i = 0; i < pages; i++)
+		if (p[i * ps] != (uint8_t)(i | 1)) {
+			fprintf(stderr, "fault_lat: page %llu has wrong "
+			    "contents\n", (unsigned long long)i);
+			return 1;
+		}
+	/*
 	 * FAULT_LAT_SETTLE_MS: wait that long before timing, so the pages
 	 * the writes pushed out have been written back and put (under a slow
 	 * disk model they are still on their way at first, and a fault on
