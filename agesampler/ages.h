@@ -27,4 +27,18 @@ void		ages_window(uint64_t npages, unsigned share_pct,
 /* The last-reference time of a page seen referenced in (armed, scanned]. */
 uint64_t	ages_ref_time(uint64_t armed, uint64_t scanned);
 
+/*
+ * The blind interval of a region of npages sampled share_pct per period of
+ * period_ms: a page referenced all the time is seen referenced once per
+ * cycle (the periods the windows take to come round to it again), in the
+ * middle of its window, so its age can reach a cycle and half a period.
+ * Ages compared across nodes (epoch summaries, MinAge) are lowered by it:
+ * with a cycle of seconds, a busy node's working set would otherwise look
+ * as old as another node's idle pages.
+ */
+uint64_t	ages_blind_ms(uint64_t npages, unsigned share_pct,
+		    unsigned period_ms);
+/* age less blind, 0 below. */
+uint64_t	ages_known(uint64_t age, uint64_t blind);
+
 #endif

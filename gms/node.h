@@ -187,6 +187,7 @@ struct node {
 	uint32_t		 prefetch;	/* pages read ahead of a stream */
 	uint32_t		 poll_us;	/* busy polling after a wake-up */
 	uint32_t		 refill_hint;	/* who gave us the last page */
+	uint32_t		 refill_owed;	/* pages still owed to it */
 	struct event		*refill_ev;	/* pager.c: evicts ahead */
 	struct gcd_coalesce	*coalesce;	/* pages.c: GCD updates pending */
 };
@@ -244,7 +245,7 @@ void		 pages_put(struct node *, const struct uid *,
 void		 pages_put_to(struct node *, const struct uid *,
 		    const uint8_t *page, uint32_t target, uint32_t age_ms,
 		    uint32_t gen, pages_done_fn *, void *);
-uint32_t	 pages_age32(const struct pfd_page *);
+uint32_t	 pages_age32(struct node *, const struct pfd_page *);
 /* cache: keep the fetched page here as a local page (gmsctl get). */
 void		 pages_get(struct node *, const struct uid *, int cache,
 		    pages_done_fn *, void *);
@@ -294,6 +295,8 @@ uint32_t	 pager_nfree_idle(struct node *);
 #define PAGER_SPACE_BASE 0x10000	/* region spaces; lower: gmsctl's */
 /* 1 if space is a region of ours that is mapped now. */
 int		 pager_space_live(struct node *, uint32_t space);
+/* A page's age for comparisons across nodes (agesampler/ages.h). */
+uint64_t	 pager_age(struct node *, const struct pfd_page *, uint64_t now);
 /* The put generation of our region page uid; NULL if not a region's. */
 uint32_t	*pager_gen_slot(struct node *, const struct uid *);
 struct pager_region;

@@ -56,6 +56,7 @@ struct pager_region {
 	int		 file;
 	uint64_t	 sample_next;	/* next page the sampler arms */
 	uint64_t	 armed_first, armed_n, armed_at;
+	uint64_t	 blind_ms;	/* ages_blind_ms while it is sampled */
 	uint32_t	*gens;		/* put generation of each page */
 	uint8_t		*armed;		/* 1: armed (could be unmapped) */
 	uint64_t	 faults, from_cluster, from_disk, wp, evictions;
@@ -172,6 +173,9 @@ pager_fetched(struct node *n, int status, const uint8_t *page, void *arg)
 		    (unsigned long long)f->pgno, pr->space);
 	/* data may point into a buffer the eviction below reuses */
 	flags = pr->file ? PFD_SHARED : 0;
+	/* a free frame: the page owed to the giver leaves with the refill */
+	if (pfd_nfree(n->pfd) == 0)
+		from = 0;
 	pg = pages_take_frame(n, &f->uid, PFD_LOCAL, flags, node_now_ms(),
 	    PFD_KANY, from);
 	if (pg == NULL)
@@ -217,11 +221,23 @@ static void
 pager_refill(evutil_socket_t fd, short what, void *arg)
 {
 	struct node	*n = arg;
+	uint32_t	 batch = pager_batch(n), owed;
+	int		 k = 0;
 
 	(void)fd;
 	(void)what;
-	n->st.evict_ahead += (uint64_t)pages_make_room(n, pager_batch(n),
-	    (int)pager_batch(n), n->refill_hint);
+	/*
+	 * Cases 1 and 2: a page back to the node that gave us one, for each
+	 * page it gave (the last giver only: what was owed to an earlier
+	 * one goes where the epoch's plan says); the rest by the plan.
+	 */
+	if (n->refill_owed > 0) {
+		owed = n->refill_owed < batch ? n->refill_owed : batch;
+		k = pages_make_room(n, batch, (int)owed, n->refill_hint);
+		n->refill_owed -= (uint32_t)k < owed ? (uint32_t)k : owed;
+	}
+	k += pages_make_room(n, batch, (int)batch - k, 0);	/* the plan's */
+	n->st.evict_ahead += (uint64_t)k;
 }
 
 /*
@@ -237,8 +253,13 @@ pager_refill_later(struct node *n, uint32_t hint)
 
 	if (pager_batch(n) == 0)
 		return;
-	if (hint != 0)
-		n->refill_hint = hint;	/* cases 1 and 2: back to the giver */
+	if (hint != 0 && hint == n->refill_hint) {
+		if (n->refill_owed < pager_batch(n))
+			n->refill_owed++;
+	} else if (hint != 0) {	/* cases 1 and 2: back to the giver */
+		n->refill_hint = hint;
+		n->refill_owed = 1;
+	}
 	if (pfd_nfree(n->pfd) >= (low > 0 ? low : 1))
 		return;
 	if (n->refill_ev == NULL) {
@@ -424,7 +445,7 @@ pager_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 
 	if (pr == NULL || pg->kind != PFD_LOCAL)
 		return -1;
-	age = pages_age32(pg);
+	age = pages_age32(n, pg);
 	pr->evictions++;
 	n->st.evict_local++;
 	if (pr->file) {		/* clean, and the file has it */
@@ -682,8 +703,10 @@ pager_sample_region(struct node *n, struct pager_region *pr, uint64_t now,
 		pr->armed_n = 0;
 	}
 	ages_window(pr->npages, share, &pr->sample_next, &first, &cnt);
+	pr->blind_ms = 0;	/* until a window is armed again */
 	if (cnt == 0 || region_sample_arm(pr->r, first, cnt) == -1)
 		return;
+	pr->blind_ms = ages_blind_ms(pr->npages, share, n->sample_ms);
 	free(pr->armed);
 	pr->armed = xcalloc(cnt, 1);
 	/* a page still mapped right after arming was not armed */
@@ -704,6 +727,22 @@ pager_sample(struct node *n, uint64_t now, unsigned share)
 
 	HASH_ITER(hh, n->regions, pr, tmp)
 		pager_sample_region(n, pr, now, share);
+}
+
+/*
+ * The age of a page as other nodes should see it (epoch summaries, MinAge,
+ * the age a put carries): a program's page in a sampled region is counted
+ * younger by the sampler's blind interval (agesampler/ages.h).
+ */
+uint64_t
+pager_age(struct node *n, const struct pfd_page *pg, uint64_t now)
+{
+	struct pager_region	*pr;
+	uint64_t		 age = pfd_age(pg, now);
+
+	if (pg->kind != PFD_LOCAL || (pr = pager_of(n, &pg->uid)) == NULL)
+		return age;
+	return ages_known(age, pr->blind_ms);
 }
 
 int

@@ -335,9 +335,9 @@ pages_drop(struct node *n, struct pfd_page *pg)
  * page fetched through gmsctl is put to another node.
  */
 uint32_t
-pages_age32(const struct pfd_page *pg)
+pages_age32(struct node *n, const struct pfd_page *pg)
 {
-	uint64_t	age = pfd_age(pg, node_now_ms());
+	uint64_t	age = pager_age(n, pg, node_now_ms());
 
 	return age > UINT32_MAX ? UINT32_MAX : (uint32_t)age;
 }
@@ -432,7 +432,7 @@ pages_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 	if (pg->kind == PFD_GLOBAL) {
 		if (hint != 0 && n->policy != POLICY_LOCAL) {
 			pages_put_to(n, &uid, node_frame(n, pg->frame), hint,
-			    pages_age32(pg), pg->gen, NULL, NULL);
+			    pages_age32(n, pg), pg->gen, NULL, NULL);
 			return;
 		}
 		pages_drop(n, pg);
@@ -444,8 +444,8 @@ pages_evict(struct node *n, struct pfd_page *pg, uint32_t hint)
 		pages_drop(n, pg);
 		return;
 	}
-	pages_put_to(n, &uid, node_frame(n, pg->frame), hint, pages_age32(pg),
-	    pg->gen, NULL, NULL);
+	pages_put_to(n, &uid, node_frame(n, pg->frame), hint,
+	    pages_age32(n, pg), pg->gen, NULL, NULL);
 }
 
 /*
@@ -1020,7 +1020,7 @@ pages_serve(struct node *n, const struct uid *uid, uint32_t requester,
 	r.u.page.uid = *uid;
 	r.u.page.flags = (moved ? PAGE_FMOVED : 0) |
 	    ((pg->flags & PFD_SHARED) ? PAGE_FSHARED : 0);
-	r.u.page.age_ms = pages_age32(pg);
+	r.u.page.age_ms = pages_age32(n, pg);
 	r.u.page.gen = pg->gen;
 	/* a page of a program's region lives in the region, not a frame */
 	if (pg->kind == PFD_LOCAL && pager_copy_out(n, pg, n->pagebuf) == 0)
@@ -1362,7 +1362,7 @@ pages_evacuate_one(struct pfd_page *pg, void *arg)
 	op->uid = pg->uid;
 	op->evacuation = 1;
 	op->gen = pg->gen;
-	op->age_ms = pages_age32(pg);
+	op->age_ms = pages_age32(n, pg);
 	op->page = xmalloc(n->page_size);
 	memcpy(op->page, node_frame(n, pg->frame), n->page_size);
 	pages_drop(n, pg);

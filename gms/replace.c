@@ -58,6 +58,7 @@ struct replace {
 };
 
 struct summary_walk {
+	struct node		*n;
 	struct epoch_summary	*s;
 	uint64_t		 now;
 };
@@ -67,8 +68,8 @@ replace_add_page(struct pfd_page *pg, void *arg)
 {
 	struct summary_walk	*w = arg;
 
-	epoch_summary_add(w->s, pfd_age(pg, w->now), pg->kind == PFD_GLOBAL,
-	    PFD_GLOBAL_AGE_BIAS);
+	epoch_summary_add(w->s, pager_age(w->n, pg, w->now),
+	    pg->kind == PFD_GLOBAL, PFD_GLOBAL_AGE_BIAS);
 	return 0;
 }
 
@@ -79,6 +80,7 @@ replace_summary(struct node *n, struct epoch_summary *s)
 	struct summary_walk	w;
 
 	epoch_summary_init(s, n->id, pager_nfree_idle(n));
+	w.n = n;
 	w.s = s;
 	w.now = node_now_ms();
 	pfd_foreach(n->pfd, replace_add_page, &w);
@@ -284,7 +286,7 @@ replace_tick(evutil_socket_t fd, short what, void *arg)
 	pr.weight = epoch_plan_weight(rp->plan, n->id);
 	old = pfd_oldest(n->pfd, PFD_KANY, now);
 	pr.oldest = pager_nfree_idle(n) > 0 ? EPOCH_AGE_FREE : old == NULL ? 0 :
-	    epoch_age_biased(pfd_age(old, now), old->kind == PFD_GLOBAL,
+	    epoch_age_biased(pager_age(n, old, now), old->kind == PFD_GLOBAL,
 	    PFD_GLOBAL_AGE_BIAS);
 	pr.minage = epoch_plan_minage(rp->plan);
 	if ((why = epoch_end_check(&rp->params, &pr)) != EPOCH_RUNNING)
@@ -391,7 +393,7 @@ replace_target(struct node *n, const struct pfd_page *pg)
 
 	if (rp == NULL || !rp->have_plan || n->policy != POLICY_GMS)
 		return -1;
-	age = epoch_age_biased(pfd_age(pg, node_now_ms()),
+	age = epoch_age_biased(pager_age(n, pg, node_now_ms()),
 	    pg->kind == PFD_GLOBAL, PFD_GLOBAL_AGE_BIAS);
 	v = epoch_evict(rp->plan, n->id, age, epoch_rng_next(&rp->rng),
 	    &target);
