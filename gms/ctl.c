@@ -259,6 +259,7 @@ ctl_counters(struct node *n, struct ctl_counter *c, int max)
 	C("put_batches", s->put_batches);	/* batched putpages */
 	C("puts_batched", s->puts_batched);
 	C("put_batch_dups", s->put_batch_dups);
+	C("put_batch_retries", s->put_batch_retries);
 	C("bytes_sent", ns->bytes_sent);
 	C("bytes_recv", ns->bytes_recv);
 	C("retransmits", ns->retransmits);

@@ -91,8 +91,10 @@ struct node_stats {
 	/* the fault path (pager.c, pages.c) */
 	uint64_t	evict_ahead, gcd_coalesced;
 	uint64_t	prefetch_sent, prefetch_installed, prefetch_waited;
-	/* batched putpages (pages.c): PUTBATCHes sent, pages in them */
+	/* batched putpages (pages.c): PUTBATCHes sent, pages in them, */
+	/* copies received while storing, pages refused or unanswered */
 	uint64_t	put_batches, puts_batched, put_batch_dups;
+	uint64_t	put_batch_retries;
 };
 
 #define POLICY_GMS	0	/* cluster memory, as in the paper */

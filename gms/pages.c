@@ -733,10 +733,12 @@ putbatch_acked(struct net *net, const struct msg *r,
 	if (full)
 		node_mark_full(n, b->target);	/* backpressure */
 	for (i = 0; i < b->nops; i++) {
-		if (ok && a->status[i] == ST_OK)
+		if (ok && a->status[i] == ST_OK) {
 			put_finish(b->op[i], 0);
-		else
-			put_fallback(b->op[i], r == NULL ? -1 : -2);
+			continue;
+		}
+		n->st.put_batch_retries++;
+		put_fallback(b->op[i], r == NULL ? -1 : -2);
 	}
 	free(b);
 }

@@ -18,7 +18,7 @@ GMSMEM=${GMSMEM:-$CL_ROOT/build/tests/tools/gmsmem}
 INJ=$CL_ROOT/build/tests/tools/gmsinject
 NPAGES=1024
 
-cluster_master q --mem 32M --sample-ms 0 --heartbeat 1000
+cluster_master q --mem 32M --sample-ms 0 --heartbeat 1500
 cluster_node p --mem 1M --sample-ms 0
 cluster_node r --mem 1M --sample-ms 0 --putpage-batch 0 --prefetch 0
 cluster_wait_members 3 10 || { fail join "no convergence"; t_finish; }
@@ -85,33 +85,33 @@ echo "  $info"
     pass batch_off_evicts_inline ||
     fail batch_off_evicts_inline "r evicted ahead $(c r evict_ahead)"
 # --- batches to a silent target fall back to another node ---------------
-# A hammer on p, whose victims go to q (the node its pages come from),
-# while q stops answering (SIGSTOP) for 2.5 s, less than the 4 s after
-# which members would count their master lost (--heartbeat 1000): the
-# batches p sends q time out, and their pages go to d (joined with room)
-# or r instead.  No write may be lost, and no put fail.
+# After the hammer, p's evictions go to q, the node its pages came from
+# (cases 1 and 2).  q stops answering (SIGSTOP) for 2 s, well under the
+# 6 s after which members would count their master lost (--heartbeat
+# 1500), while a program on p writes fresh pages (no fetch from q) and
+# reads them back: the batches of its evictions to q time out (after
+# 1.26 s of retransmissions) and their pages go to d (joined with room)
+# or r instead, one by one.  No write may be lost, and no put fail.
 cluster_node d --mem 32M --sample-ms 0 || fail start_d "d did not start"
 if cluster_wait_members 4 10; then
-	to0=$(c p timeouts); pf0=$(c p puts_failed); pb0=$(c p put_batches)
+	to0=$(c p timeouts); pf0=$(c p puts_failed)
+	pr0=$(c p put_batch_retries)
+	kill -STOP "$(cluster_pid q)"
 	timeout 60 "$GMSMEM" --dir "$CL_TMP/p" --seed 11 map:$NPAGES \
-	    write:0-$((NPAGES - 1)):1 hammer:2:6:100000000 check \
+	    write:0-$((NPAGES - 1)):1 read:0-$((NPAGES - 1)):1 \
 	    >"$CL_TMP/silent.out" 2>&1 &
 	mem_pid=$!
-	sleep 1
-	kill -STOP "$(cluster_pid q)"
-	sleep 2.5
+	sleep 2
 	kill -CONT "$(cluster_pid q)"
 	wait "$mem_pid"
 	rc=$?
-	to1=$(c p timeouts); pf1=$(c p puts_failed); pb1=$(c p put_batches)
-	bad=$(sed -n 's/.*mismatches \([0-9]*\)$/\1/p' "$CL_TMP/silent.out" |
-	    head -1)
-	info="rc $rc, mismatches ${bad:-?}, p: batches $pb0 -> $pb1,"
+	to1=$(c p timeouts); pf1=$(c p puts_failed)
+	pr1=$(c p put_batch_retries)
+	info="rc $rc, p: batch pages put again $pr0 -> $pr1,"
 	info="$info requests timed out $to0 -> $to1, puts failed $pf0 -> $pf1"
 	echo "  $info"
-	[ "$rc" = 0 ] && [ "${bad:-1}" = 0 ] && [ "$to1" -gt "$to0" ] &&
-	    [ "$pb1" -gt "$pb0" ] && [ "$pf1" = "$pf0" ] &&
-	    pass batch_to_silent_target_falls_back ||
+	[ "$rc" = 0 ] && [ "$to1" -gt "$to0" ] && [ "$pr1" -gt "$pr0" ] &&
+	    [ "$pf1" = "$pf0" ] && pass batch_to_silent_target_falls_back ||
 	    fail batch_to_silent_target_falls_back "$info: $(tail -n 3 \
 	    "$CL_TMP/silent.out")"
 else
@@ -123,6 +123,10 @@ fi
 # (shared, so any node may read them) and q's own private page QID:1:0,
 # which q must refuse: statuses 0,0,2 (ST_FULL).
 QID=$(st q .node)
+# first let the retransmissions the stop left behind die out
+for _ in $(seq 1 10); do
+	x=$(c q dup_replayed); sleep 0.5; [ "$(c q dup_replayed)" = "$x" ] && break
+done
 g0=$(st q .global); d0=$(( $(c q put_batch_dups) + $(c q dup_replayed) ))
 out=$(timeout 30 "$INJ" "127.0.0.1:$(cluster_port q)" "putbatch:$QID" - 1 \
     0:77s:0 2>&1)
@@ -137,7 +141,7 @@ cluster_ctl r get "$N:77s:1" "$CL_TMP/g1" >/dev/null 2>&1
 info="replies $nrep (alike $nsame), q global $g0 -> $g1, duplicates $d0 -> $d1"
 echo "  $info"
 [ "$nrep" -ge 2 ] && [ "$nsame" = "$nrep" ] && [ $((g1 - g0)) = 2 ] &&
-    [ $((d1 - d0)) = 2 ] && pass putbatch_duplicate_stored_once ||
+    [ $((d1 - d0)) -ge 2 ] && pass putbatch_duplicate_stored_once ||
     fail putbatch_duplicate_stored_once "$info: $out"
 cmp -s "$CL_TMP/b0" "$CL_TMP/g0" && cmp -s "$CL_TMP/b1" "$CL_TMP/g1" &&
     pass putbatch_pages_read_back ||
