@@ -256,6 +256,10 @@ ctl_counters(struct node *n, struct ctl_counter *c, int max)
 	C("prefetch_sent", s->prefetch_sent);
 	C("prefetch_installed", s->prefetch_installed);
 	C("prefetch_waited", s->prefetch_waited);
+	C("put_batches", s->put_batches);	/* batched putpages */
+	C("puts_batched", s->puts_batched);
+	C("put_batch_dups", s->put_batch_dups);
+	C("put_batch_retries", s->put_batch_retries);
 	C("bytes_sent", ns->bytes_sent);
 	C("bytes_recv", ns->bytes_recv);
 	C("retransmits", ns->retransmits);

@@ -1,9 +1,10 @@
 -- gms.lua: a Wireshark/tshark dissector for the GMS wire protocol
--- (gms/proto.h, protocol version 8: the layouts below follow its
+-- (gms/proto.h, protocol version 9: the layouts below follow its
 -- diagrams; version 6 added the header's stamp, which makes the header 32
 -- bytes, version 7 the master's address to JOIN_ACK and the term, the next
 -- node id and the members' nonces to POD, version 8 changed only the MAC,
--- so 7 and 8 decode alike).  Keep it in step with proto.h.
+-- so 7 and 8 decode alike, version 9 added PUTBATCH and PUTBATCH_ACK and
+-- changed nothing else).  Keep it in step with proto.h.
 --
 --   tshark -X lua_script:gms/gms.lua -r n1.pcap
 --   tshark -X lua_script:gms/gms.lua -r n1.pcap -V -Y gms.type==0x20
@@ -18,7 +19,7 @@
 -- not checked: gmstrace --key-file does that.
 
 local PROTO_MAGIC = 0x474d
-local PROTO_VERSION = 8		-- the newest version decoded
+local PROTO_VERSION = 9		-- the newest version decoded
 local VERSION_MIN = 7		-- the oldest with the layouts below
 local HDRLEN, MACLEN = 32, 16
 local HDRLEN_V5 = 24		-- versions before 6: no stamp
@@ -38,7 +39,8 @@ local types = {
 	[0x07] = "LEAVE_DONE", [0x08] = "ACK",
 	[0x20] = "GETPAGE", [0x21] = "GETPAGE_FWD", [0x22] = "PAGE",
 	[0x23] = "MISS", [0x24] = "PUTPAGE", [0x25] = "DISCARD",
-	[0x26] = "GCD_UPDATE", [0x27] = "GCD_HANDOVER",
+	[0x26] = "GCD_UPDATE", [0x27] = "GCD_HANDOVER", [0x28] = "PUTBATCH",
+	[0x29] = "PUTBATCH_ACK",
 	[0x40] = "EPOCH_START", [0x41] = "EPOCH_SUMMARY", [0x42] = "EPOCH_PLAN",
 }
 local statuses = {
@@ -114,6 +116,7 @@ f.discard_flags = ProtoField.uint32("gms.discard.flags", "Discard flags",
     base.HEX)
 f.discard_holder = ProtoField.bool("gms.discard.holder", "To a holder", 32,
     nil, 0x0001)
+f.batch_page = ProtoField.bytes("gms.putbatch.page", "Page")
 f.gcd_entry = ProtoField.bytes("gms.gcd.entry", "Entry")
 f.gcd_holder = ProtoField.uint32("gms.gcd.holder", "Holder")
 f.gcd_op = ProtoField.uint8("gms.gcd.op", "Op", base.DEC, gcd_ops)
@@ -161,6 +164,16 @@ local function body_len(t, b)
 		return 8 + 28 * b(0, 2):uint()
 	elseif t == 0x22 or t == 0x24 then
 		return n	-- 28 + page size: any page size
+	elseif t == 0x28 then	-- 4 + count (28 + page size): any page size
+		if n < 4 then return 4 end
+		local k = b(0, 2):uint()
+		if k == 0 or (n - 4) % k ~= 0 or (n - 4) / k <= PAGEHDR then
+			return -1
+		end
+		return n
+	elseif t == 0x29 then
+		if n < 8 then return 8 end
+		return 8 + b(0, 2):uint()
 	elseif t == 0x41 then
 		if n < 12 then return 12 end
 		return 12 + 8 * b(8, 2):uint()
@@ -349,6 +362,32 @@ local bodies = {
 		    tostring(b(8, 8):uint64()))
 	end,
 }
+bodies[0x28] = function(t, b)
+	local n = b(0, 2):uint()
+	local per = (b:len() - 4) / n
+	t:add(f.count, b(0, 2))
+	t:add(f.reserved, b(2, 2))
+	for i = 0, n - 1 do
+		local p = b(4 + per * i, per)
+		local st = t:add(f.batch_page, p)
+		st:set_text(string.format("Page %d: uid %s", i, uid_str(p)))
+		add_uid(st, p)
+		page_body(st, p)
+	end
+	return string.format("%d pages", n)
+end
+bodies[0x29] = function(t, b)
+	local n, ok = b(0, 2):uint(), 0
+	t:add(f.count, b(0, 2))
+	t:add(f.reserved, b(2, 2))
+	t:add(f.nfree, b(4, 4))
+	for i = 0, n - 1 do
+		t:add(f.status, b(8 + i, 1))
+		if b(8 + i, 1):uint() == 0 then ok = ok + 1 end
+	end
+	return string.format("%d of %d pages kept, %d free", ok, n,
+	    b(4, 4):uint())
+end
 bodies[0x21] = bodies[0x20]	-- GETPAGE_FWD: as GETPAGE
 bodies[0x24] = bodies[0x22]	-- PUTPAGE: as PAGE
 bodies[0x27] = bodies[0x26]	-- GCD_HANDOVER: as GCD_UPDATE

@@ -47,12 +47,13 @@
 const char *gt_opname[OP_N] = {
 	"getpage hit direct", "getpage forwarded", "getpage miss", "putpage",
 	"discard", "gcd update", "gcd handover", "epoch start+summary",
-	"epoch plan", "join", "pod push", "heartbeat", "leave", "leave done"
+	"epoch plan", "join", "pod push", "heartbeat", "leave", "leave done",
+	"putpage batch"
 };
 const char *gt_opslug[OP_N] = {
 	"getpage_direct", "getpage_forwarded", "getpage_miss", "putpage",
 	"discard", "gcd_update", "gcd_handover", "epoch_start", "epoch_plan",
-	"join", "pod", "heartbeat", "leave", "leave_done"
+	"join", "pod", "heartbeat", "leave", "leave_done", "putbatch"
 };
 const char *gt_famname[FAM_N] = {
 	"getpage", "putpage", "discard", "gcd", "epoch", "membership"
@@ -272,7 +273,35 @@ gt_details(struct gt_rec *r, const struct msg *m)
 	case MSG_GCD_HANDOVER:
 		r->d1 = m->u.gcd.nentries;
 		break;
+	case MSG_PUTBATCH:
+		r->d1 = m->u.putbatch.npages;
+		break;
+	case MSG_PUTBATCH_ACK:
+		r->d1 = m->u.putbatch_ack.npages;
+		r->d2 = m->u.putbatch_ack.value;
+		break;
 	}
+}
+
+/*
+ * The page size a PAGE, PUTPAGE or PUTBATCH of wirelen bytes implies (a
+ * batch's page count is the first field of its body), or 0.
+ */
+static uint32_t
+gt_ps_of(const uint8_t *p, size_t caplen, size_t wirelen, int type)
+{
+	size_t	body = wirelen - PROTO_HDRLEN - PROTO_MACLEN, n;
+
+	if (wirelen <= PROTO_HDRLEN + PROTO_MACLEN)
+		return 0;
+	if (type == MSG_PAGE || type == MSG_PUTPAGE)
+		return body > GT_PAGEHDR ? (uint32_t)(body - GT_PAGEHDR) : 0;
+	if (type != MSG_PUTBATCH || caplen < PROTO_HDRLEN + 2 || body <= 4)
+		return 0;
+	n = gt_get16(p + PROTO_HDRLEN);
+	if (n == 0 || (body - 4) % n != 0 || (body - 4) / n <= GT_PAGEHDR)
+		return 0;
+	return (uint32_t)((body - 4) / n - GT_PAGEHDR);
 }
 
 /*
@@ -286,7 +315,7 @@ gt_classify(struct gt *g, struct gt_file *f, const struct tf_dgram *d,
 {
 	const uint8_t	*p = d->data;
 	struct msg	 m;
-	uint32_t	 ps = g->page_size;
+	uint32_t	 ps = g->page_size, psd;
 	int		 err;
 
 	if (d->len < 4 || gt_get16(p) != PROTO_MAGIC) {
@@ -313,14 +342,14 @@ gt_classify(struct gt *g, struct gt_file *f, const struct tf_dgram *d,
 		return -1;
 	}
 	gt_note_u32(g->clusters_seen, &g->nclusters_seen, 8, r->cluster);
-	if ((r->type == MSG_PAGE || r->type == MSG_PUTPAGE) &&
-	    d->wirelen > PROTO_HDRLEN + PROTO_MACLEN + GT_PAGEHDR) {
+	if ((psd = gt_ps_of(p, d->len, d->wirelen, r->type)) != 0) {
 		if (ps == 0)
-			ps = (uint32_t)(d->wirelen - PROTO_HDRLEN -
-			    PROTO_MACLEN - GT_PAGEHDR);
-		gt_note_u32(g->ps_seen, &g->nps_seen, 8, (uint32_t)(d->wirelen -
-		    PROTO_HDRLEN - PROTO_MACLEN - GT_PAGEHDR));
+			ps = psd;
+		gt_note_u32(g->ps_seen, &g->nps_seen, 8, psd);
 	}
+	/* a batch's pages, even when its body cannot be checked */
+	if (r->type == MSG_PUTBATCH && d->len >= PROTO_HDRLEN + 2)
+		r->d1 = gt_get16(p + PROTO_HDRLEN);
 	if (p[2] != PROTO_VERSION)
 		r->cls = GC_VERSION;
 	else if (d->len < d->wirelen)
@@ -770,6 +799,8 @@ gt_fam_of_type(int type)
 	case MSG_MISS:
 		return FAM_GET;
 	case MSG_PUTPAGE:
+	case MSG_PUTBATCH:
+	case MSG_PUTBATCH_ACK:
 		return FAM_PUT;
 	case MSG_DISCARD:
 		return FAM_DISCARD;
@@ -875,6 +906,8 @@ gt_op_of(const struct gt_req *q)
 		return q->fwd ? OP_GET_FWD : OP_GET_DIRECT;
 	case MSG_PUTPAGE:
 		return OP_PUT;
+	case MSG_PUTBATCH:
+		return OP_PUTBATCH;
 	case MSG_DISCARD:
 		return OP_DISCARD;
 	case MSG_GCD_UPDATE:
@@ -1057,6 +1090,8 @@ gt_count(struct gt *g, struct gt_dgram *dg)
 	g->pair_b[pi] += dg->r.len;
 	if (dg->r.type == MSG_PAGE || dg->r.type == MSG_PUTPAGE)
 		g->pages[pi]++;
+	else if (dg->r.type == MSG_PUTBATCH)
+		g->pages[pi] += dg->r.d1;
 	if (dg->r.flags & PROTO_FREPLY)
 		gt_on_reply(g, dg);
 	else

@@ -34,7 +34,9 @@ enum gt_class {
 enum gt_op {
 	OP_GET_DIRECT, OP_GET_FWD, OP_GET_MISS, OP_PUT, OP_DISCARD,
 	OP_GCD_UPDATE, OP_GCD_HANDOVER, OP_EPOCH_START, OP_EPOCH_PLAN,
-	OP_JOIN, OP_POD, OP_HEARTBEAT, OP_LEAVE, OP_LEAVE_DONE, OP_N,
+	OP_JOIN, OP_POD, OP_HEARTBEAT, OP_LEAVE, OP_LEAVE_DONE,
+	OP_PUTBATCH,	/* PUTBATCH: listed only when there is one */
+	OP_N,
 	OP_MAIN = OP_GCD_UPDATE + 1	/* always listed, even if none */
 };
 

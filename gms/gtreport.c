@@ -248,8 +248,8 @@ rp_pages(const struct gt *g)
 	size_t	n = (size_t)g->neps;
 	int	i, j;
 
-	printf("\npage movement (PAGE and PUTPAGE datagrams, row sends to "
-	    "column)\n");
+	printf("\npage movement (pages in PAGE, PUTPAGE and PUTBATCH "
+	    "datagrams, row sends to column)\n");
 	printf("  %-21s", "from \\ to");
 	for (j = 0; j < g->nact; j++)
 		printf(" %8.8s", g->epv[j]->name);

@@ -183,6 +183,7 @@ node_recv(struct net *net, const struct msg *m,
 	case MSG_GETPAGE:
 	case MSG_GETPAGE_FWD:
 	case MSG_PUTPAGE:
+	case MSG_PUTBATCH:
 	case MSG_DISCARD:
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:

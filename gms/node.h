@@ -91,6 +91,10 @@ struct node_stats {
 	/* the fault path (pager.c, pages.c) */
 	uint64_t	evict_ahead, gcd_coalesced;
 	uint64_t	prefetch_sent, prefetch_installed, prefetch_waited;
+	/* batched putpages (pages.c): PUTBATCHes sent, pages in them, */
+	/* copies received while storing, pages refused or unanswered */
+	uint64_t	put_batches, puts_batched, put_batch_dups;
+	uint64_t	put_batch_retries;
 };
 
 #define POLICY_GMS	0	/* cluster memory, as in the paper */
@@ -190,6 +194,7 @@ struct node {
 	uint32_t		 refill_owed;	/* pages still owed to it */
 	struct event		*refill_ev;	/* pager.c: evicts ahead */
 	struct gcd_coalesce	*coalesce;	/* pages.c: GCD updates pending */
+	struct put_batching	*putbatching;	/* pages.c: PUTBATCHes */
 };
 
 uint64_t	 node_now_ms(void);

@@ -59,6 +59,23 @@ struct store_op {
 	struct sockaddr_in	 from;
 	uint32_t		 origin;
 	uint64_t		 reqid;
+	struct store_batch	*sb;	/* its PUTBATCH; NULL: a PUTPAGE */
+};
+
+/*
+ * A received PUTBATCH: answered once, when the last of its pages stored
+ * here is registered with its GCD node (pending counts them, plus one
+ * while the batch is being stored).  Kept in a list so that a resent
+ * batch arriving before the answer is recognised and ignored.
+ */
+struct store_batch {
+	struct node		*n;
+	struct sockaddr_in	 from;
+	uint32_t		 origin;
+	uint64_t		 reqid;
+	int			 pending;
+	struct msg_putbatch_ack	 ack;
+	struct store_batch	*next;
 };
 
 /* GCD updates bound for one node, sent PROTO_MAX_ENTRIES at a time. */
@@ -68,7 +85,42 @@ struct gcd_batch {
 	struct msg	 m[POD_MAX_MEMBERS];
 };
 
+/*
+ * Batched putpages (--putpage-batch above 1, proto.h PUTBATCH): the puts
+ * to one target made while the event loop is busy (an eviction burst,
+ * a leave's hand-off) wait in a queue per target and leave together in
+ * one PUTBATCH when proto_batch_max() of them wait, when the event loop
+ * has nothing more urgent, or after PAGES_PUTBATCH_MS on a loop that is
+ * never idle.  One datagram and one answer instead of one per page.
+ */
+struct put_queue {
+	uint32_t	 target;
+	int		 n;
+	struct put_op	*op[PROTO_BATCH_MAX];
+};
+
+struct put_batching {
+	struct event		*ev;		/* idle priority: soon */
+	struct event		*timer;		/* at the latest */
+	int			 nq;
+	struct put_queue	 q[POD_MAX_MEMBERS];
+	struct store_batch	*stores;	/* received, being stored */
+};
+
+/* One PUTBATCH in flight: its puts, in the batch's order. */
+struct put_batch {
+	struct node	*n;
+	uint32_t	 target;
+	int		 nops;
+	struct put_op	*op[PROTO_BATCH_MAX];
+};
+
+#define PAGES_PUTBATCH_MS	2	/* longest wait of a queued put */
+
+static struct put_batching *putbatching(struct node *);
 static void	pages_send_put(struct put_op *);
+static void	put_queue(struct put_op *);
+static void	store_batch_release(struct store_batch *);
 
 /*
  * Generations (proto.h, PAGE): the owner of a private page numbers its
@@ -521,6 +573,21 @@ put_finish(struct put_op *op, int status)
 	free(op);
 }
 
+/* A put refused, unanswered or never sent: err unless one other target. */
+static void
+put_fallback(struct put_op *op, int err)
+{
+	if (!op->retried) {	/* full, gone or silent: one other target */
+		op->retried = 1;
+		op->target = member_pick_target(op->n, op->target);
+		if (op->target != 0) {
+			pages_send_put(op);
+			return;
+		}
+	}
+	put_finish(op, err);
+}
+
 static void
 put_acked(struct net *net, const struct msg *r,
     const struct sockaddr_in *from, void *arg)
@@ -539,15 +606,20 @@ put_acked(struct net *net, const struct msg *r,
 		put_finish(op, 0);
 		return;
 	}
-	if (!op->retried) {	/* full, gone or silent: one other target */
-		op->retried = 1;
-		op->target = member_pick_target(op->n, op->target);
-		if (op->target != 0) {
-			pages_send_put(op);
-			return;
-		}
-	}
-	put_finish(op, r == NULL ? -1 : -2);
+	put_fallback(op, r == NULL ? -1 : -2);
+}
+
+/* The PUTPAGE body of a put, alone or in a PUTBATCH. */
+static void
+put_page_msg(const struct put_op *op, struct msg_page *p)
+{
+	p->uid = op->uid;
+	p->flags = uid_is_shared(&op->uid) ? PAGE_FSHARED : 0;
+	p->age_ms = op->age_ms;
+	p->gen = op->gen;
+	p->flags |= ((uint32_t)op->recirc << PAGE_RECIRC_SHIFT) &
+	    PAGE_FRECIRC;
+	p->data = op->page;
 }
 
 static void
@@ -563,13 +635,7 @@ pages_send_put(struct put_op *op)
 	}
 	memset(&m, 0, sizeof m);
 	m.type = MSG_PUTPAGE;
-	m.u.page.uid = op->uid;
-	m.u.page.flags = uid_is_shared(&op->uid) ? PAGE_FSHARED : 0;
-	m.u.page.age_ms = op->age_ms;
-	m.u.page.gen = op->gen;
-	m.u.page.flags |= ((uint32_t)op->recirc << PAGE_RECIRC_SHIFT) &
-	    PAGE_FRECIRC;
-	m.u.page.data = op->page;
+	put_page_msg(op, &m.u.page);
 	net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
 	    put_acked, op);
 }
@@ -616,7 +682,156 @@ pages_put_to(struct node *n, const struct uid *uid, const uint8_t *page,
 		put_finish(op, -3);
 		return;
 	}
-	pages_send_put(op);
+	put_queue(op);
+}
+
+/* ---- batched putpages: the sender ------------------------------------ */
+
+static void	putbatch_due(evutil_socket_t, short, void *);
+
+static struct put_batching *
+putbatching(struct node *n)
+{
+	struct put_batching	*pb = n->putbatching;
+
+	if (pb != NULL)
+		return pb;
+	pb = n->putbatching = xcalloc(1, sizeof *pb);
+	pb->ev = event_new(n->base, -1, 0, putbatch_due, n);
+	pb->timer = evtimer_new(n->base, putbatch_due, n);
+	if (pb->ev == NULL || pb->timer == NULL)
+		fatalx("cannot create an event");
+	(void)event_priority_set(pb->ev, NODE_PRI_IDLE);
+	return pb;
+}
+
+/* The answer to a PUTBATCH: each page as put_acked would take it alone. */
+static void
+putbatch_acked(struct net *net, const struct msg *r,
+    const struct sockaddr_in *from, void *arg)
+{
+	struct put_batch		*b = arg;
+	const struct msg_putbatch_ack	*a = NULL;
+	struct node			*n = b->n;
+	int				 i, ok, full = 0;
+
+	(void)net;
+	(void)from;
+	if (r != NULL && r->type == MSG_PUTBATCH_ACK)
+		a = &r->u.putbatch_ack;
+	ok = a != NULL && a->npages == b->nops;
+	if (r != NULL && !ok)
+		log_warnx("node %u answered a batch of %d puts with a %s of "
+		    "%d", b->target, b->nops, proto_type_name(r->type),
+		    a != NULL ? a->npages : 0);
+	if (ok)
+		member_note_load(n, b->target, a->value);
+	if (r == NULL)
+		node_suspect(n, b->target);
+	for (i = 0; ok && i < b->nops; i++)
+		full |= a->status[i] == ST_FULL;
+	if (full)
+		node_mark_full(n, b->target);	/* backpressure */
+	for (i = 0; i < b->nops; i++) {
+		if (ok && a->status[i] == ST_OK) {
+			put_finish(b->op[i], 0);
+			continue;
+		}
+		n->st.put_batch_retries++;
+		put_fallback(b->op[i], r == NULL ? -1 : -2);
+	}
+	free(b);
+}
+
+/* Send queue i of the put queues; the last queue takes its place. */
+static void
+putbatch_send(struct node *n, int i)
+{
+	struct put_batching	*pb = n->putbatching;
+	struct put_queue	 q = pb->q[i];
+	struct put_batch	*b;
+	struct sockaddr_in	 to;
+	struct msg		 m;
+	int			 j;
+
+	pb->q[i] = pb->q[--pb->nq];
+	if (q.n == 1) {		/* alone: a plain PUTPAGE */
+		pages_send_put(q.op[0]);
+		return;
+	}
+	b = xcalloc(1, sizeof *b);
+	b->n = n;
+	b->target = q.target;
+	b->nops = q.n;
+	memcpy(b->op, q.op, sizeof q.op);
+	if (node_member_addr(n, q.target, &to) == -1) {
+		putbatch_acked(n->net, NULL, NULL, b);
+		return;
+	}
+	memset(&m, 0, sizeof m);
+	m.type = MSG_PUTBATCH;
+	m.u.putbatch.npages = (uint16_t)q.n;
+	for (j = 0; j < q.n; j++)
+		put_page_msg(q.op[j], &m.u.putbatch.pages[j]);
+	n->st.put_batches++;
+	n->st.puts_batched += (uint64_t)q.n;
+	net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
+	    putbatch_acked, b);
+}
+
+/* Send every queued put. */
+static void
+putbatch_flush(struct node *n)
+{
+	struct put_batching	*pb = n->putbatching;
+
+	while (pb->nq > 0)
+		putbatch_send(n, pb->nq - 1);
+	evtimer_del(pb->timer);
+}
+
+static void
+putbatch_due(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	putbatch_flush(arg);
+}
+
+/* Send a put now, or queue it for a PUTBATCH to its target. */
+static void
+put_queue(struct put_op *op)
+{
+	struct node		*n = op->n;
+	struct put_batching	*pb;
+	struct put_queue	*q = NULL;
+	struct timeval		 tv = { 0, PAGES_PUTBATCH_MS * 1000 };
+	int			 i, k = proto_batch_max(n->page_size);
+
+	if (n->putpage_batch <= 1 || k <= 1) {
+		pages_send_put(op);
+		return;
+	}
+	pb = putbatching(n);
+	for (i = 0; i < pb->nq && q == NULL; i++) {
+		if (pb->q[i].target == op->target)
+			q = &pb->q[i];
+	}
+	if (q == NULL) {
+		if (pb->nq == POD_MAX_MEMBERS)
+			putbatch_flush(n);
+		q = &pb->q[pb->nq++];
+		q->target = op->target;
+		q->n = 0;
+	}
+	q->op[q->n++] = op;
+	if (q->n >= k)
+		putbatch_send(n, (int)(q - pb->q));
+	else if (pb->nq == 1 && q->n == 1) {
+		event_active(pb->ev, EV_TIMEOUT, 1);
+		if (!evtimer_pending(pb->timer, NULL))
+			evtimer_add(pb->timer, &tv);
+	}
 }
 
 static void
@@ -629,6 +844,11 @@ store_gcd_acked(struct net *net, const struct msg *r,
 	(void)net;
 	(void)r;
 	(void)from;
+	if (so->sb != NULL) {
+		store_batch_release(so->sb);
+		free(so);
+		return;
+	}
 	memset(&a, 0, sizeof a);
 	a.type = MSG_ACK;
 	a.u.ack.value = pager_nfree_idle(so->n);
@@ -772,12 +992,39 @@ coalesce_add(struct node *n, const struct uid *uid, uint32_t gen,
 	}
 }
 
+/* Puts still queued are dropped (their pages are clean), not sent. */
+static void
+putbatch_close(struct node *n)
+{
+	struct put_batching	*pb = n->putbatching;
+	struct store_batch	*sb;
+	int			 i, j;
+
+	if (pb == NULL)
+		return;
+	for (i = 0; i < pb->nq; i++) {
+		for (j = 0; j < pb->q[i].n; j++) {
+			free(pb->q[i].op[j]->page);
+			free(pb->q[i].op[j]);
+		}
+	}
+	while ((sb = pb->stores) != NULL) {
+		pb->stores = sb->next;
+		free(sb);
+	}
+	event_free(pb->timer);
+	event_free(pb->ev);
+	free(pb);
+	n->putbatching = NULL;
+}
+
 void
 pages_close(struct node *n)
 {
 	struct gcd_coalesce	*c = n->coalesce;
 	int			 i;
 
+	putbatch_close(n);
 	if (c == NULL)
 		return;
 	for (i = 0; i < c->n; i++)
@@ -788,58 +1035,43 @@ pages_close(struct node *n)
 	n->coalesce = NULL;
 }
 
-/* PUTPAGE: keep the page as a global page, then register it. */
-static void
-pages_on_putpage(struct node *n, const struct msg *m,
-    const struct sockaddr_in *from)
-{
-	const struct msg_page	*p = &m->u.page;
-	struct pfd_page		*pg;
-	struct store_op		*so;
-	struct msg		 a;
-	uint64_t		 now = node_now_ms();
-	int			 flags = uid_is_shared(&p->uid) ? PFD_SHARED : 0;
+#define STORE_PENDING	(-1)	/* pages_store: answered once registered */
 
-	memset(&a, 0, sizeof a);
-	a.type = MSG_ACK;
+/*
+ * One putpage, alone or in a PUTBATCH: keep the page as a global page,
+ * then register it.  STORE_PENDING when it is stored and so is answered
+ * once its GCD node acknowledges; otherwise the status to answer at once
+ * (ST_OK or ST_FULL), and so is the caller's to free.
+ */
+static int
+pages_store(struct node *n, const struct msg_page *p, struct store_op *so)
+{
+	struct pfd_page	*pg;
+	uint64_t	 now = node_now_ms();
+	int		 flags = uid_is_shared(&p->uid) ? PFD_SHARED : 0;
+
 	/*
 	 * Not while leaving; and never our own private page (a third node
 	 * evicting it picked us): our programs' pages live in their regions,
 	 * so it goes elsewhere or back to the disk, where it is clean.
 	 */
-	if (n->state != NS_MEMBER || pages_own(n, &p->uid)) {
-		a.u.ack.status = ST_FULL;
-		net_reply(n->net, from, m->sender, m->reqid, &a);
-		return;
-	}
+	if (n->state != NS_MEMBER || pages_own(n, &p->uid))
+		return ST_FULL;
 	if ((pg = pfd_lookup(n->pfd, &p->uid)) != NULL &&
-	    pg->kind == PFD_GLOBAL && pg->gen > p->gen) {
-		/* an older put, resent late: the newer copy stays */
-		a.u.ack.value = pager_nfree_idle(n);
-		net_reply(n->net, from, m->sender, m->reqid, &a);
-		return;
-	}
+	    pg->kind == PFD_GLOBAL && pg->gen > p->gen)
+		return ST_OK;	/* an older put, resent late: newer stays */
 	if (pg == NULL && pages_under_pressure(n, p->age_ms, now)) {
 		n->st.put_refused++;
-		a.u.ack.status = ST_FULL;
-		net_reply(n->net, from, m->sender, m->reqid, &a);
-		return;
+		return ST_FULL;
 	}
-	if (pg != NULL && pg->kind == PFD_LOCAL) {
-		/* a shared page our own programs map: we hold it already */
-		a.u.ack.value = pager_nfree_idle(n);
-		net_reply(n->net, from, m->sender, m->reqid, &a);
-		return;
-	}
+	if (pg != NULL && pg->kind == PFD_LOCAL)
+		return ST_OK;	/* a shared page our programs map: held */
 	if (pg != NULL) {
 		/* a retransmission, or the owner put it again */
 		pfd_set_kind(n->pfd, pg, PFD_GLOBAL);
 	} else if ((pg = pages_take_frame(n, &p->uid, PFD_GLOBAL, flags,
-	    now > p->age_ms ? now - p->age_ms : 0, PFD_KANY, 0)) == NULL) {
-		a.u.ack.status = ST_FULL;
-		net_reply(n->net, from, m->sender, m->reqid, &a);
-		return;
-	}
+	    now > p->age_ms ? now - p->age_ms : 0, PFD_KANY, 0)) == NULL)
+		return ST_FULL;
 	memcpy(node_frame(n, pg->frame), p->data, n->page_size);
 	pfd_set_gen(n->pfd, pg, p->gen);
 	pfd_set_recirc(n->pfd, pg, (uint8_t)((p->flags & PAGE_FRECIRC) >>
@@ -847,17 +1079,117 @@ pages_on_putpage(struct node *n, const struct msg *m,
 	if (n->policy == POLICY_NCHANCE)	/* inserted as if just used */
 		pfd_touch(n->pfd, pg, now);
 	replace_note_received(n);
-	so = xcalloc(1, sizeof *so);
-	so->n = n;
-	so->from = *from;
-	so->origin = m->sender;
-	so->reqid = m->reqid;
 	if (n->putpage_batch > 1 && n->id != 0 &&
 	    pod_gcd_node(n->pod, &p->uid) != n->id)
 		coalesce_add(n, &p->uid, p->gen, so);
 	else
 		gcd_note(n, &p->uid, n->id, GCD_OPADD, p->gen,
 		    store_gcd_acked, so);
+	return STORE_PENDING;
+}
+
+static struct store_op *
+store_new(struct node *n, const struct msg *m, const struct sockaddr_in *from,
+    struct store_batch *sb)
+{
+	struct store_op	*so;
+
+	so = xcalloc(1, sizeof *so);
+	so->n = n;
+	so->from = *from;
+	so->origin = m->sender;
+	so->reqid = m->reqid;
+	so->sb = sb;
+	return so;
+}
+
+/* PUTPAGE: store the page; ACK now if refused, else once registered. */
+static void
+pages_on_putpage(struct node *n, const struct msg *m,
+    const struct sockaddr_in *from)
+{
+	struct store_op	*so;
+	struct msg	 a;
+	int		 st;
+
+	so = store_new(n, m, from, NULL);
+	if ((st = pages_store(n, &m->u.page, so)) == STORE_PENDING)
+		return;
+	free(so);
+	memset(&a, 0, sizeof a);
+	a.type = MSG_ACK;
+	a.u.ack.status = (uint8_t)st;
+	a.u.ack.value = st == ST_OK ? pager_nfree_idle(n) : 0;
+	net_reply(n->net, from, m->sender, m->reqid, &a);
+}
+
+/* One page of a PUTBATCH is settled: the last one sends the answer. */
+static void
+store_batch_release(struct store_batch *sb)
+{
+	struct put_batching	*pb = sb->n->putbatching;
+	struct store_batch	**pp;
+	struct msg		 a;
+
+	if (--sb->pending > 0)
+		return;
+	memset(&a, 0, sizeof a);
+	a.type = MSG_PUTBATCH_ACK;
+	a.u.putbatch_ack = sb->ack;
+	a.u.putbatch_ack.value = pager_nfree_idle(sb->n);
+	net_reply(sb->n->net, &sb->from, sb->origin, sb->reqid, &a);
+	for (pp = &pb->stores; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == sb) {
+			*pp = sb->next;
+			break;
+		}
+	}
+	free(sb);
+}
+
+/*
+ * PUTBATCH: each page stored as one PUTPAGE would be, one PUTBATCH_ACK
+ * once all are registered.  A copy of a batch still being registered
+ * (the sender resent it) is ignored: the answer to the first serves both,
+ * and net.c's reply cache answers any copy after it.
+ */
+static void
+pages_on_putbatch(struct node *n, const struct msg *m,
+    const struct sockaddr_in *from)
+{
+	const struct msg_putbatch	*b = &m->u.putbatch;
+	struct put_batching		*pb = putbatching(n);
+	struct store_batch		*sb;
+	struct store_op			*so;
+	int				 i, st;
+
+	for (sb = pb->stores; sb != NULL; sb = sb->next) {
+		if (sb->origin == m->sender && sb->reqid == m->reqid) {
+			n->st.put_batch_dups++;
+			return;
+		}
+	}
+	sb = xcalloc(1, sizeof *sb);
+	sb->n = n;
+	sb->from = *from;
+	sb->origin = m->sender;
+	sb->reqid = m->reqid;
+	sb->pending = 1;	/* until every page is stored */
+	sb->ack.npages = b->npages;
+	sb->next = pb->stores;
+	pb->stores = sb;
+	for (i = 0; i < b->npages; i++) {
+		so = store_new(n, m, from, sb);
+		sb->pending++;
+		if ((st = pages_store(n, &b->pages[i], so)) == STORE_PENDING) {
+			sb->ack.status[i] = ST_OK;
+			continue;
+		}
+		sb->pending--;
+		free(so);
+		sb->ack.status[i] = (uint8_t)st;
+	}
+	store_batch_release(sb);
 }
 
 /* ---- getpage ---------------------------------------------------------- */
@@ -1229,6 +1561,9 @@ pages_handle(struct node *n, const struct msg *m,
 	case MSG_PUTPAGE:
 		pages_on_putpage(n, m, from);
 		break;
+	case MSG_PUTBATCH:
+		pages_on_putbatch(n, m, from);
+		break;
 	case MSG_DISCARD:
 		pages_on_discard(n, m, from);
 		break;
@@ -1372,7 +1707,7 @@ pages_evacuate_one(struct pfd_page *pg, void *arg)
 	if (op->target == 0)
 		put_finish(op, -3);	/* nowhere to go: the page is clean */
 	else
-		pages_send_put(op);
+		put_queue(op);
 	return 0;
 }
 

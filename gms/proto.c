@@ -63,6 +63,11 @@
 #define LOADLEN		8	/* one heartbeat-ack load */
 #define GCDENTRYLEN	28	/* one GCD update entry */
 #define PAGEHDRLEN	28	/* PAGE and PUTPAGE body before the contents */
+#define BATCHHDRLEN	4	/* PUTBATCH body before its pages */
+#define BATCHACKHDRLEN	8	/* PUTBATCH_ACK body before its statuses */
+
+_Static_assert(BATCHHDRLEN + PROTO_BATCH_MAX * PAGEHDRLEN <= 256,
+    "a PUTBATCH must fit PROTO_MAXDGRAM");
 
 /* A cursor for writing: past cap, sets err and writes nothing more. */
 struct wcur {
@@ -105,6 +110,8 @@ static const struct proto_typeinfo proto_types[] = {
 	[MSG_DISCARD] =		{ "DISCARD", 0, 24, 0 },
 	[MSG_GCD_UPDATE] =	{ "GCD_UPDATE", 0, 0, 1 },
 	[MSG_GCD_HANDOVER] =	{ "GCD_HANDOVER", 0, 0, 1 },
+	[MSG_PUTBATCH] =	{ "PUTBATCH", 0, 0, 1 },
+	[MSG_PUTBATCH_ACK] =	{ "PUTBATCH_ACK", 1, 0, 1 },
 	[MSG_EPOCH_START] =	{ "EPOCH_START", 0, 12, 0 },
 	[MSG_EPOCH_SUMMARY] =	{ "EPOCH_SUMMARY", 1, 0, 1 },
 	[MSG_EPOCH_PLAN] =	{ "EPOCH_PLAN", 0, 0, 1 },
@@ -385,6 +392,17 @@ r_uid(struct rcur *r, struct uid *u)
 	u->pgno = r_u64(r);
 }
 
+int
+proto_batch_max(uint32_t page_size)
+{
+	uint32_t	k;
+
+	if (!page_size_ok(page_size))
+		return 0;
+	k = PROTO_BATCH_BYTES / page_size;
+	return k < PROTO_BATCH_MAX ? (int)k : PROTO_BATCH_MAX;
+}
+
 /*
  * The value rules, shared by encode and decode.  Beyond the flags, counts,
  * ops and codes in proto.h: node ids in bodies (POD members, loads, GCD
@@ -457,6 +475,40 @@ msg_check_epoch(const struct msg *m)
 	return 0;
 }
 
+/* PUTPAGE's flags and contents rules, for one page of it or of a batch. */
+static int
+msg_check_putpage(const struct msg_page *p, uint32_t page_size)
+{
+	if (!page_size_ok(page_size) || p->data == NULL)
+		return -1;
+	return (p->flags & ~(PAGE_FSHARED | PAGE_FRECIRC)) ? -1 : 0;
+}
+
+static int
+msg_check_putbatch(const struct msg *m, uint32_t page_size)
+{
+	const struct msg_putbatch	*b = &m->u.putbatch;
+	const struct msg_putbatch_ack	*a = &m->u.putbatch_ack;
+	int				 i;
+
+	if (m->type == MSG_PUTBATCH_ACK) {
+		if (a->npages < 1 || a->npages > PROTO_BATCH_MAX)
+			return -1;
+		for (i = 0; i < a->npages; i++) {
+			if (a->status[i] > ST_NOQUORUM)
+				return -1;
+		}
+		return 0;
+	}
+	if (b->npages < 1 || b->npages > proto_batch_max(page_size))
+		return -1;
+	for (i = 0; i < b->npages; i++) {
+		if (msg_check_putpage(&b->pages[i], page_size) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 msg_check_body(const struct msg *m, uint32_t page_size)
 {
@@ -489,13 +541,14 @@ msg_check_body(const struct msg *m, uint32_t page_size)
 	case MSG_GETPAGE:
 	case MSG_GETPAGE_FWD:
 		return m->u.getpage.requester == 0 ? -1 : 0;
-	case MSG_PAGE:
 	case MSG_PUTPAGE:
+		return msg_check_putpage(&m->u.page, page_size);
+	case MSG_PUTBATCH:
+	case MSG_PUTBATCH_ACK:
+		return msg_check_putbatch(m, page_size);
+	case MSG_PAGE:
 		if (!page_size_ok(page_size) || m->u.page.data == NULL)
 			return -1;
-		if (m->type == MSG_PUTPAGE)
-			return (m->u.page.flags & ~(PAGE_FSHARED |
-			    PAGE_FRECIRC)) ? -1 : 0;
 		return (m->u.page.flags & ~(PAGE_FMOVED|PAGE_FSHARED)) ? -1 : 0;
 	case MSG_MISS:
 		return m->u.miss.reason > MISS_STALEPOD ? -1 : 0;
@@ -620,6 +673,36 @@ enc_epoch(struct wcur *w, const struct msg *m)
 }
 
 static void
+enc_page(struct wcur *w, const struct msg_page *p, uint32_t page_size)
+{
+	w_uid(w, &p->uid);
+	w_u32(w, p->flags);
+	w_u32(w, p->age_ms);
+	w_u32(w, p->gen);
+	w_bytes(w, p->data, page_size);
+}
+
+static void
+enc_putbatch(struct wcur *w, const struct msg *m, uint32_t page_size)
+{
+	const struct msg_putbatch	*b = &m->u.putbatch;
+	const struct msg_putbatch_ack	*a = &m->u.putbatch_ack;
+	int				 i;
+
+	if (m->type == MSG_PUTBATCH_ACK) {
+		w_u16(w, a->npages);
+		w_zero(w, 2);
+		w_u32(w, a->value);
+		w_bytes(w, a->status, a->npages);
+		return;
+	}
+	w_u16(w, b->npages);
+	w_zero(w, 2);
+	for (i = 0; i < b->npages; i++)
+		enc_page(w, &b->pages[i], page_size);
+}
+
+static void
 enc_body(struct wcur *w, const struct msg *m, uint32_t page_size)
 {
 	switch (m->type) {
@@ -665,11 +748,11 @@ enc_body(struct wcur *w, const struct msg *m, uint32_t page_size)
 		break;
 	case MSG_PAGE:
 	case MSG_PUTPAGE:
-		w_uid(w, &m->u.page.uid);
-		w_u32(w, m->u.page.flags);
-		w_u32(w, m->u.page.age_ms);
-		w_u32(w, m->u.page.gen);
-		w_bytes(w, m->u.page.data, page_size);
+		enc_page(w, &m->u.page, page_size);
+		break;
+	case MSG_PUTBATCH:
+	case MSG_PUTBATCH_ACK:
+		enc_putbatch(w, m, page_size);
 		break;
 	case MSG_MISS:
 		w_uid(w, &m->u.miss.uid);
@@ -768,6 +851,15 @@ body_len(const struct proto_typeinfo *ti, int type, const uint8_t *body,
 		if (!page_size_ok(page_size))
 			return SIZE_MAX;
 		return PAGEHDRLEN + (size_t)page_size;
+	case MSG_PUTBATCH:
+		n = r_u16(&r);
+		if (!page_size_ok(page_size))
+			return SIZE_MAX;
+		return r.err ? BATCHHDRLEN : BATCHHDRLEN +
+		    (PAGEHDRLEN + (size_t)page_size) * n;
+	case MSG_PUTBATCH_ACK:
+		n = r_u16(&r);
+		return r.err ? BATCHACKHDRLEN : BATCHACKHDRLEN + n;
 	}
 	fatalx("%s: type %d has no length", __func__, type);
 }
@@ -881,6 +973,41 @@ dec_epoch(struct rcur *r, struct msg *m)
 	return -1;
 }
 
+static void
+dec_page(struct rcur *r, struct msg_page *p, uint32_t page_size)
+{
+	r_uid(r, &p->uid);
+	p->flags = r_u32(r);
+	p->age_ms = r_u32(r);
+	p->gen = r_u32(r);
+	p->data = r_take(r, page_size);
+}
+
+static int
+dec_putbatch(struct rcur *r, struct msg *m, uint32_t page_size)
+{
+	struct msg_putbatch	*b = &m->u.putbatch;
+	struct msg_putbatch_ack	*a = &m->u.putbatch_ack;
+	const uint8_t		*st;
+	int			 i;
+
+	if (m->type == MSG_PUTBATCH_ACK) {
+		a->npages = r_u16(r);
+		if (r_zero(r, 2) != 0 || a->npages > PROTO_BATCH_MAX)
+			return -1;
+		a->value = r_u32(r);
+		if ((st = r_take(r, a->npages)) != NULL)
+			memcpy(a->status, st, a->npages);
+		return 0;
+	}
+	b->npages = r_u16(r);
+	if (r_zero(r, 2) != 0 || b->npages > PROTO_BATCH_MAX)
+		return -1;
+	for (i = 0; i < b->npages; i++)
+		dec_page(r, &b->pages[i], page_size);
+	return 0;
+}
+
 /* The body into m: 0, or -1 if a reserved field is set or a count too big. */
 static int
 dec_body(struct rcur *r, struct msg *m, uint32_t page_size)
@@ -927,12 +1054,11 @@ dec_body(struct rcur *r, struct msg *m, uint32_t page_size)
 		return 0;
 	case MSG_PAGE:
 	case MSG_PUTPAGE:
-		r_uid(r, &m->u.page.uid);
-		m->u.page.flags = r_u32(r);
-		m->u.page.age_ms = r_u32(r);
-		m->u.page.gen = r_u32(r);
-		m->u.page.data = r_take(r, page_size);
+		dec_page(r, &m->u.page, page_size);
 		return 0;
+	case MSG_PUTBATCH:
+	case MSG_PUTBATCH_ACK:
+		return dec_putbatch(r, m, page_size);
 	case MSG_MISS:
 		r_uid(r, &m->u.miss.uid);
 		m->u.miss.reason = r_u32(r);

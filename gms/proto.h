@@ -18,7 +18,7 @@
 #include "directories/pod.h"
 #include "directories/uid.h"
 
-#define PROTO_VERSION	8
+#define PROTO_VERSION	9
 #define PROTO_MAGIC	0x474d		/* "GM" */
 
 #define PROTO_HDRLEN	32		/* bytes before the body */
@@ -27,7 +27,10 @@
 #define PROTO_NONCELEN	24		/* the MAC's nonce, from the header */
 #define PROTO_PAGE_MIN	1024		/* smallest page size, bytes */
 #define PROTO_PAGE_MAX	32768		/* largest page size; a PAGE fits UDP */
-#define PROTO_MAXDGRAM	(PROTO_HDRLEN + 64 + PROTO_PAGE_MAX + PROTO_MACLEN)
+#define PROTO_BATCH_MAX	8		/* pages in one PUTBATCH, at most */
+#define PROTO_BATCH_BYTES 32768		/* page bytes in one PUTBATCH, at most */
+/* the largest datagram: a PAGE, or a PUTBATCH (body prefix below 256) */
+#define PROTO_MAXDGRAM	(PROTO_HDRLEN + 256 + PROTO_PAGE_MAX + PROTO_MACLEN)
 
 #define PROTO_MAX_ENTRIES 64		/* GCD entries in one update/handover */
 #define PROTO_MAX_LOADS	POD_MAX_MEMBERS	/* loads in one heartbeat ack */
@@ -95,6 +98,8 @@ enum proto_type {
 	MSG_DISCARD = 0x25,	/* node -> GCD node, GCD node -> holder */
 	MSG_GCD_UPDATE = 0x26,	/* node -> GCD node */
 	MSG_GCD_HANDOVER = 0x27, /* old GCD node -> new GCD node */
+	MSG_PUTBATCH = 0x28,	/* node -> target: several putpages */
+	MSG_PUTBATCH_ACK = 0x29, /* target -> node, reply */
 
 	/* 0x40-0x5f: global replacement (GMS-REFERENCE.md section 4) */
 	MSG_EPOCH_START = 0x40,	/* initiator -> every member */
@@ -338,6 +343,42 @@ struct msg_miss {
  * forwarded, 0 for a page not recirculating).  The target
  * stores it as a global page and acks with ACK (ST_OK or ST_FULL).
  *
+ * PUTBATCH body (4 + n (28 + page size) bytes): n putpages to one target
+ * in one datagram, 1 <= n <= proto_batch_max(page size): at most
+ * PROTO_BATCH_MAX pages and PROTO_BATCH_BYTES of page contents (8 pages
+ * of 4 KiB, 4 of 8 KiB, 1 of 32 KiB), so a batch is never larger than
+ * PROTO_MAXDGRAM, about 33 KiB.
+ * +-------------------------------+-------------------------------+
+ * |           count n             |         reserved (0)          |
+ * +-------------------------------+-------------------------------+
+ * n times, each exactly a PUTPAGE body:
+ * +---------------------------------------------------------------+
+ * |          UID, flags, age, generation, contents (as PAGE)      |
+ * +---------------------------------------------------------------+
+ * The target stores each page as it would one PUTPAGE and answers once,
+ * when all of them are registered with their GCD nodes, with
+ * PUTBATCH_ACK (8 + n bytes):
+ * +-------------------------------+-------------------------------+
+ * |           count n             |         reserved (0)          |
+ * +-------------------------------+-------------------------------+
+ * |       the target's idle free frames (as ACK's value)          |
+ * +---------------+---------------+---------------+---------------+
+ * |   status 1    |   status 2    |      ...      |   status n    |
+ * +---------------+---------------+---------------+---------------+
+ * Status i (ST_OK or ST_FULL) answers page i of the batch, in order; the
+ * body ends after status n (no padding).
+ */
+struct msg_putbatch {
+	uint16_t	npages;
+	struct msg_page	pages[PROTO_BATCH_MAX];
+};
+struct msg_putbatch_ack {
+	uint16_t	npages;
+	uint32_t	value;
+	uint8_t		status[PROTO_BATCH_MAX];
+};
+
+/*
  * DISCARD body (24 bytes):
  * +---------------------------------------------------------------+
  * |                          UID (128 bits)                       |
@@ -492,6 +533,8 @@ struct msg {
 		struct msg_epoch_start		epoch_start;
 		struct msg_epoch_summary	epoch_summary;
 		struct msg_epoch_plan		epoch_plan;
+		struct msg_putbatch		putbatch;
+		struct msg_putbatch_ack		putbatch_ack;
 	} u;
 };
 
@@ -517,10 +560,12 @@ struct proto_key {
 void		 proto_key_derive(struct proto_key *, const char *secret);
 const char	*proto_type_name(int type);	/* "GETPAGE", or "?" */
 const char	*proto_err_name(int err);	/* "bad-mac", ... */
+/* Pages one PUTBATCH may carry at this page size (0 if none is valid). */
+int		 proto_batch_max(uint32_t page_size);
 
 /*
  * Encode m into buf (cap bytes) with its MAC.  page_size is the cluster's,
- * used for PAGE and PUTPAGE.  Returns the datagram length, or 0 if m is
+ * used for PAGE, PUTPAGE and PUTBATCH.  Returns the datagram length, or 0 if m is
  * invalid or does not fit.
  */
 size_t		 proto_encode(uint8_t *buf, size_t cap, const struct proto_key *,
@@ -528,7 +573,8 @@ size_t		 proto_encode(uint8_t *buf, size_t cap, const struct proto_key *,
 /*
  * Check and decode one datagram.  cluster and page_size are ours: a datagram
  * of another cluster, or a page of another size, is rejected.  On PE_OK, m
- * is filled and m->u.page.data points into buf.
+ * is filled and m->u.page.data (every m->u.putbatch.pages[i].data)
+ * points into buf.
  */
 int		 proto_decode(const uint8_t *buf, size_t len,
 		    const struct proto_key *, uint32_t cluster,

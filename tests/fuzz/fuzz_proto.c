@@ -40,6 +40,9 @@ roundtrip(const uint8_t *buf, size_t len, uint32_t ps, const struct msg *m)
 	if ((m2.type == MSG_PAGE || m2.type == MSG_PUTPAGE) &&
 	    m2.u.page.data != out + PROTO_HDRLEN + 28)	/* PAGE header */
 		abort();
+	if (m2.type == MSG_PUTBATCH && m2.u.putbatch.pages[0].data !=
+	    out + PROTO_HDRLEN + 4 + 28)	/* count, PAGE header */
+		abort();
 	len3 = proto_encode(out2, sizeof out2, &fuzz_key, ps, &m2);
 	if (len3 != len2 || memcmp(out, out2, len2) != 0)
 		abort();

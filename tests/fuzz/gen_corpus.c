@@ -2,7 +2,8 @@
  * gen_corpus.c: write seed inputs for fuzz_proto, one valid datagram of
  * each type, signed under the fuzzer's key: "<type>" as it is, and
  * "<type>-resign" with the re-sign selector so the fuzzer's mutations of it
- * reach the body checks.  PAGE and PUTPAGE also get a 4096-byte page.
+ * reach the body checks.  PAGE and PUTPAGE also get a 4096-byte page,
+ * PUTBATCH two of them.
  *
  * usage: gen_corpus dir
  */
@@ -19,6 +20,7 @@ static const int types[] = {
 	MSG_LEAVE, MSG_LEAVE_DONE, MSG_ACK, MSG_GETPAGE, MSG_GETPAGE_FWD,
 	MSG_PAGE, MSG_MISS, MSG_PUTPAGE, MSG_DISCARD, MSG_GCD_UPDATE,
 	MSG_GCD_HANDOVER, MSG_EPOCH_START, MSG_EPOCH_SUMMARY, MSG_EPOCH_PLAN,
+	MSG_PUTBATCH, MSG_PUTBATCH_ACK,
 };
 
 static uint8_t	page[4096];
@@ -96,6 +98,24 @@ sample(int type, uint32_t ps, struct msg *m)
 		m->u.page.flags = type == MSG_PAGE ? PAGE_FMOVED : PAGE_FSHARED;
 		m->u.page.age_ms = 1500;
 		m->u.page.data = page;
+		break;
+	case MSG_PUTBATCH:
+		m->u.putbatch.npages = 2;
+		for (i = 0; i < 2; i++) {
+			m->u.putbatch.pages[i].uid = u;
+			m->u.putbatch.pages[i].uid.pgno += i;
+			m->u.putbatch.pages[i].flags = i ? PAGE_FSHARED :
+			    1 << PAGE_RECIRC_SHIFT;
+			m->u.putbatch.pages[i].age_ms = 1500 + i;
+			m->u.putbatch.pages[i].gen = 1 + i;
+			m->u.putbatch.pages[i].data = page;
+		}
+		break;
+	case MSG_PUTBATCH_ACK:
+		m->flags = PROTO_FREPLY;
+		m->u.putbatch_ack.npages = 3;
+		m->u.putbatch_ack.value = 9;
+		m->u.putbatch_ack.status[1] = ST_FULL;
 		break;
 	case MSG_MISS:
 		m->flags = PROTO_FREPLY;
@@ -196,7 +216,8 @@ main(int argc, char **argv)
 		}
 		write_seed(argv[1], name, "", 0, dg, len);
 		write_seed(argv[1], name, "-resign", FUZZ_SRESIGN, dg, len);
-		if (types[i] != MSG_PAGE && types[i] != MSG_PUTPAGE)
+		if (types[i] != MSG_PAGE && types[i] != MSG_PUTPAGE &&
+		    types[i] != MSG_PUTBATCH)
 			continue;
 		sample(types[i], 4096, &m);
 		len = proto_encode(dg, sizeof dg, &key, 4096, &m);

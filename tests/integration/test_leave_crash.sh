@@ -33,6 +33,15 @@ else
 	fail leaver_holds_pages "$lv global $lvg gcd $gcdl"
 fi
 rest=$(echo n3 n4 n5 | tr ' ' '\n' | grep -v "^$lv$" | tr '\n' ' ')
+# putpage datagrams received by the nodes that stay
+received() {
+	local n sum=0
+	for n in n1 n2 $rest; do
+		sum=$((sum + $(st $n "(.messages.$1.recv // 0)")))
+	done
+	echo $sum
+}
+b0=$(received PUTBATCH); s0=$(received PUTPAGE)
 
 out=$(cluster_ctl $lv leave 2>&1)
 for i in $(seq 1 100); do cluster_alive $lv || break; sleep 0.05; done
@@ -45,6 +54,12 @@ cluster_wait_members 4 10 && pass members_after_leave ||
     fail members_after_leave
 ho=$(grep -c "handing off" "$CL_TMP/$lv.log")
 [ "$ho" -ge 1 ] && pass leave_logged_handoff || fail leave_logged_handoff
+# The hand-off travels in PUTBATCHes: fewer datagrams than half its pages.
+b1=$(received PUTBATCH); s1=$(received PUTPAGE)
+info="$lvg pages handed off in $((b1 - b0)) PUTBATCHes and $((s1 - s0)) PUTPAGEs"
+echo "  ($info)"
+[ $((b1 - b0)) -gt 0 ] && [ $(((b1 - b0 + s1 - s0) * 2)) -le "$lvg" ] &&
+    pass leave_hands_off_in_batches || fail leave_hands_off_in_batches "$info"
 
 # Every page is still found, shared ones through moved GCD partitions.
 out=$(cluster_ctl n2 exercise --pages 3000 --space 1 --no-put --keep --json)

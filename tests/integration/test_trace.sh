@@ -76,7 +76,7 @@ grep -q "fragments never completed  *0" "$W/wire-en10mb.out" &&
 (cd "$W" && env -u GMS_KEY "$GT" n1.pcap n2.pcap n3.pcap) \
     >"$W/nokey.out" 2>/dev/null
 if grep -q "no key: MACs not checked" "$W/nokey.out" &&
-    grep -q "84 counted below" "$W/nokey.out" &&
+    grep -q "88 counted below" "$W/nokey.out" &&
     [ "$(grep "getpage forwarded\|getpage miss" "$W/golden.out")" = \
     "$(grep "getpage forwarded\|getpage miss" "$W/nokey.out")" ]; then
 	pass gmstrace_without_key
@@ -86,8 +86,8 @@ fi
 (cd "$W" && GMS_KEY=not-the-cluster-key "$GT" n1.pcap n2.pcap n3.pcap) \
     >"$W/badkey.out" 2>"$W/badkey.err"
 if grep -q "no datagram verifies under the key" "$W/badkey.err" &&
-    grep -q "bad MACs  *84$" "$W/badkey.out" &&
-    grep -q "84 counted below" "$W/badkey.out"; then
+    grep -q "bad MACs  *88$" "$W/badkey.out" &&
+    grep -q "88 counted below" "$W/badkey.out"; then
 	pass gmstrace_wrong_key
 else
 	fail gmstrace_wrong_key "$(cat "$W/badkey.err")"
@@ -97,14 +97,14 @@ fi
 (cd "$W" && "$GT" --any-version --key-file key n1.pcap n2.pcap n3.pcap) \
     >"$W/anyver.out" 2>/dev/null
 grep -q "^  1 sighting of another protocol version" "$W/anyver.out" &&
-    grep -q "83 counted below" "$W/anyver.out" && pass gmstrace_any_version ||
+    grep -q "87 counted below" "$W/anyver.out" && pass gmstrace_any_version ||
     fail gmstrace_any_version "$(sed -n 6,7p "$W/anyver.out")"
 
 # ---- broken files ----------------------------------------------------------
 head -c -10 "$W/n1.pcap" >"$W/cut.pcap"
 out=$("$GT" "$W/cut.pcap" 2>&1 >"$W/cut.out")
 if [ $? = 0 ] && echo "$out" | grep -q "cut.pcap: the file ends in a broken \
-record (truncated dump file; .*); used the 61 records before it" &&
+record (truncated dump file; .*); used the 63 records before it" &&
     grep -q "(truncated)" "$W/cut.out" && grep -q "truncated files  *1" \
     "$W/cut.out"; then
 	pass truncated_pcap_used_with_warning
@@ -116,7 +116,7 @@ expect_fail garbage_pcap_alone 1 "nothing to analyse: .*garbage.pcap could \
 not be read" "$GT" "$W/garbage.pcap"
 out=$("$GT" "$W/garbage.pcap" "$W/n2.pcap" 2>&1 >"$W/mixed.out")
 if [ $? = 0 ] && echo "$out" | grep -q "not a capture file" &&
-    grep -q "56 datagrams" "$W/mixed.out"; then
+    grep -q "58 datagrams" "$W/mixed.out"; then
 	pass garbage_pcap_skipped_others_used
 else
 	fail garbage_pcap_skipped_others_used "$out"
@@ -140,8 +140,8 @@ CHECKS="0x01 JOIN gms.sender=0 gms.page_size=1024 gms.join.nframes=512
 0x03 POD gms.pod_version=2 gms.count=2 gms.pod.addr=10.0.0.1 gms.pod.port=7070
 0x04 HEARTBEAT gms.nfree=400 gms.heartbeat.nlocal=100 gms.heartbeat.nglobal=12
 0x05 HEARTBEAT_ACK gms.count=3 gms.node=1 gms.nfree=500
-0x06 LEAVE gms.sender=3 gms.reqid=0x0000100300000007 gms.stamp=1700000000000075
-0x07 LEAVE_DONE gms.sender=3 gms.reqid=0x0000100300000008
+0x06 LEAVE gms.sender=3 gms.reqid=0x0000100300000008 gms.stamp=1700000000000079
+0x07 LEAVE_DONE gms.sender=3 gms.reqid=0x0000100300000009
 0x08 ACK gms.flags.reply=1 gms.status=0 gms.ack.value=2
 0x20 GETPAGE gms.uid=2:1:0 gms.uid.pgno=0 gms.getpage.requester=2
 0x21 GETPAGE_FWD gms.sender=1 gms.getpage.requester=2 gms.uid=2:1:0
@@ -151,6 +151,8 @@ CHECKS="0x01 JOIN gms.sender=0 gms.page_size=1024 gms.join.nframes=512
 0x25 DISCARD gms.uid=2:1:3 gms.discard.holder=0
 0x26 GCD_UPDATE gms.count=1 gms.gcd.holder=3 gms.gcd.op=1 gms.uid=2:1:0
 0x27 GCD_HANDOVER gms.count=2 gms.gcd.holder=2 gms.uid=2:1:20
+0x28 PUTBATCH gms.count=3 gms.uid=2:1:40 gms.page.age_ms=1600 gms.page_size=1024
+0x29 PUTBATCH_ACK gms.flags.reply=1 gms.count=3 gms.nfree=7 gms.status=0
 0x40 EPOCH_START gms.epoch=1 gms.epoch.m=100 gms.epoch.t_ms=1000
 0x41 EPOCH_SUMMARY gms.epoch=1 gms.epoch.bucket=3 gms.epoch.pages=40
 0x42 EPOCH_PLAN gms.epoch.minage=2500 gms.epoch.next=3 gms.epoch.weight=30"

@@ -17,6 +17,16 @@
  *   getpage     a GETPAGE for UID from its owner (UID's node): then waits
  *               500 ms and prints "reply TYPE" or "no reply"
  *   putpage     a PUTPAGE of UID from its owner, every byte 0xee
+ *   putbatch:R  join the cluster at HOST:PORT (its master, node R) as a
+ *               member, then send it a PUTBATCH of pages N:S:P and
+ *               N:S:P+1 (N: our id; S, P: UID's space and page; every
+ *               byte 0xb0, 0xb1) and of R:1:0, a private page of the
+ *               receiver (which it must refuse): twice at once, then
+ *               once more after the answers.  Prints "joined as node N",
+ *               then one line per answer within 500 ms of each sending:
+ *               "reply PUTBATCH_ACK S1,S2,S3 value V", or "no reply".
+ *               Requests that come meanwhile (POD, GCD updates) get an
+ *               ACK, as a member's would.
  *   flood:N     N PUTPAGEs from UID's owner, of UID and the N - 1 pages
  *               after it, paced (16 at a time, 200 us apart)
  *   joinflood:N join the cluster at HOST:PORT (its master) as a member,
@@ -198,6 +208,121 @@ await_reply(int fd)
 		printf("no reply\n");
 }
 
+static size_t	encode(uint8_t *, size_t, const struct proto_key *,
+		    struct msg *);
+
+/* Answer request r, as a member would: ACK ST_OK. */
+static void
+ack(int fd, const struct sockaddr_in *to, const struct proto_key *key,
+    const struct msg *r, uint32_t self)
+{
+	static uint8_t	buf[PROTO_MAXDGRAM];
+	struct msg	a;
+	size_t		len;
+
+	memset(&a, 0, sizeof a);
+	a.type = MSG_ACK;
+	a.flags = PROTO_FREPLY;
+	a.cluster = r->cluster;
+	a.sender = self;
+	a.reqid = r->reqid;
+	if (r->type == MSG_POD)
+		a.u.ack.value = r->u.pod.version;
+	if ((len = encode(buf, sizeof buf, key, &a)) > 0)
+		(void)sendto(fd, buf, len, 0, (const struct sockaddr *)to,
+		    sizeof *to);
+}
+
+/*
+ * Print every PUTBATCH_ACK that comes within INJ_WAIT_MS, answering
+ * requests meanwhile (we are node self); returns how many.
+ */
+static int
+await_batch_replies(int fd, const struct proto_key *key, uint32_t cluster,
+    uint32_t self)
+{
+	static uint8_t	in[PROTO_MAXDGRAM];
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	struct msg	r;
+	ssize_t		n;
+	int		i, k = 0;
+
+	struct sockaddr_in	from;
+	socklen_t		flen = sizeof from;
+
+	while (poll(&pfd, 1, INJ_WAIT_MS) == 1 &&
+	    (n = recvfrom(fd, in, sizeof in, 0, (struct sockaddr *)&from,
+	    &flen)) > 0) {
+		flen = sizeof from;
+		if (proto_decode(in, (size_t)n, key, cluster, 4096, &r) ==
+		    PE_OK && !(r.flags & PROTO_FREPLY)) {
+			ack(fd, &from, key, &r, self);
+			continue;
+		}
+		if (proto_decode(in, (size_t)n, key, cluster, 4096, &r) !=
+		    PE_OK || r.type != MSG_PUTBATCH_ACK) {
+			printf("reply %s\n", n > INJ_TYPE_BYTE ?
+			    proto_type_name(in[INJ_TYPE_BYTE]) : "?");
+			continue;
+		}
+		printf("reply PUTBATCH_ACK ");
+		for (i = 0; i < r.u.putbatch_ack.npages; i++)
+			printf("%s%u", i ? "," : "", r.u.putbatch_ack.status[i]);
+		printf(" value %u\n", r.u.putbatch_ack.value);
+		k++;
+	}
+	if (k == 0)
+		printf("no reply\n");
+	fflush(stdout);
+	return k;
+}
+
+/* putbatch:R (see the top): a batch, its duplicate, and a late copy. */
+static int
+putbatch(int fd, const struct sockaddr_in *to, const struct proto_key *key,
+    struct msg *m, const struct uid *uid, uint32_t receiver)
+{
+	static uint8_t	buf[PROTO_MAXDGRAM], pages[3][4096];
+	uint32_t	self;
+	size_t		len;
+	int		i, copy;
+
+	self = join(fd, to, key, m->cluster);
+	printf("joined as node %u\n", self);
+	m->type = MSG_PUTBATCH;
+	m->sender = self;
+	m->reqid = 54321;
+	memset(&m->u.putbatch, 0, sizeof m->u.putbatch);
+	m->u.putbatch.npages = 3;
+	for (i = 0; i < 3; i++) {
+		m->u.putbatch.pages[i].uid = *uid;
+		m->u.putbatch.pages[i].uid.node = self;
+		m->u.putbatch.pages[i].uid.pgno += (uint64_t)i;
+		m->u.putbatch.pages[i].gen = uid_is_shared(uid) ? 0 : 1;
+		m->u.putbatch.pages[i].flags = uid_is_shared(uid) ?
+		    PAGE_FSHARED : 0;
+		m->u.putbatch.pages[i].age_ms = 1000;
+		memset(pages[i], 0xb0 + i, sizeof pages[i]);
+		m->u.putbatch.pages[i].data = pages[i];
+	}
+	m->u.putbatch.pages[2].uid.node = receiver;
+	m->u.putbatch.pages[2].uid.space = 1;
+	m->u.putbatch.pages[2].uid.pgno = 0;
+	m->u.putbatch.pages[2].gen = 1;
+	m->u.putbatch.pages[2].flags = 0;
+	for (copy = 0; copy < 3; copy++) {
+		if (copy == 2 &&
+		    await_batch_replies(fd, key, m->cluster, self) == 0)
+			return 1;
+		if ((len = encode(buf, sizeof buf, key, m)) == 0)
+			fatalx("cannot encode");
+		if (sendto(fd, buf, len, 0, (const struct sockaddr *)to,
+		    sizeof *to) < 0)
+			fatal("sendto");
+	}
+	return await_batch_replies(fd, key, m->cluster, self) == 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -262,6 +387,14 @@ main(int argc, char **argv)
 		flood(fd, &to, &key, &m, &uid, count);
 		close(fd);
 		return 0;
+	}
+	if (strncmp(kind, "putbatch:", 9) == 0) {
+		if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
+			fatal("socket");
+		count = strtoul(kind + 9, NULL, 10);
+		if (count == 0 || count > UINT32_MAX)
+			fatalx("putbatch:R with R a node id");
+		return putbatch(fd, &to, &key, &m, &uid, (uint32_t)count);
 	}
 	if (strcmp(kind, "garbage") == 0) {
 		len = 64;

@@ -9,7 +9,8 @@
  * A made-up three-node cluster (10.0.0.1-3:7070, node 1 the master,
  * cluster 1, page size 1024, secret "gms-trace-golden-key") joins, runs one
  * epoch, puts, gets (forwarded, direct, missing), discards, hands a GCD
- * partition over and sees node 3 leave; every message type of the protocol
+ * partition over and sees node 3 leave; puts three pages in one batch,
+ * one of them refused; every message type of the protocol
  * appears.  Added on purpose: a request lost and sent again, a reply lost
  * and replayed, a heartbeat left unanswered, a stranger's datagram with a
  * bad MAC, a datagram of another protocol version, one with a valid MAC and
@@ -330,6 +331,48 @@ gen_put(int64_t t, uint64_t pgno)
 	gen_ack(at + 6, EP_N1, EP_N2, m.reqid, 0);
 }
 
+/*
+ * Node 2 puts three pages into node 3's memory in one PUTBATCH; node 3
+ * keeps the first and the third (registered with the GCD node 1 in one
+ * update) and refuses the second.
+ */
+static void
+gen_putbatch(int64_t t)
+{
+	struct msg	m, u, r;
+	int64_t		at;
+	int		i;
+
+	memset(&m, 0, sizeof m);
+	m.type = MSG_PUTBATCH;
+	m.u.putbatch.npages = 3;
+	for (i = 0; i < 3; i++) {
+		gen_uid(&m.u.putbatch.pages[i].uid, 2, 1, (uint64_t)(40 + i));
+		m.u.putbatch.pages[i].age_ms = 1600 + i;
+		m.u.putbatch.pages[i].gen = 1;
+		m.u.putbatch.pages[i].data = gen_page;
+	}
+	at = gen_req(t, EP_N2, EP_N3, &m, 0);
+	memset(&u, 0, sizeof u);
+	u.type = MSG_GCD_UPDATE;
+	u.u.gcd.pod_version = 3;
+	u.u.gcd.nentries = 2;
+	for (i = 0; i < 2; i++) {
+		gen_uid(&u.u.gcd.entries[i].uid, 2, 1, (uint64_t)(40 + 2 * i));
+		u.u.gcd.entries[i].holder = 3;
+		u.u.gcd.entries[i].op = GCD_OPADD;
+		u.u.gcd.entries[i].gen = 1;
+	}
+	at = gen_req(at + 20, EP_N3, EP_N1, &u, 0);
+	gen_ack(at + 6, EP_N1, EP_N3, u.reqid, 0);
+	memset(&r, 0, sizeof r);
+	r.type = MSG_PUTBATCH_ACK;
+	r.u.putbatch_ack.npages = 3;
+	r.u.putbatch_ack.value = 7;
+	r.u.putbatch_ack.status[1] = ST_FULL;
+	gen_reply(at + 60, EP_N3, EP_N2, m.reqid, &r, 0);
+}
+
 static void
 gen_page_reply(int64_t t, int from, int to, uint64_t reqid, uint64_t pgno,
     uint32_t flags)
@@ -521,6 +564,7 @@ gen_scenario(void)
 	gen_epoch(t + 40000);
 	for (i = 0; i < 4; i++)
 		gen_put(t + 50000 + i * 1000, (uint64_t)i);
+	gen_putbatch(t + 55000);
 	gen_gets(t);
 	gen_discards(t);
 	gen_handover_leave(t);

@@ -26,7 +26,10 @@ static const int types[] = {
 	MSG_LEAVE, MSG_LEAVE_DONE, MSG_ACK, MSG_GETPAGE, MSG_GETPAGE_FWD,
 	MSG_PAGE, MSG_MISS, MSG_PUTPAGE, MSG_DISCARD, MSG_GCD_UPDATE,
 	MSG_GCD_HANDOVER, MSG_EPOCH_START, MSG_EPOCH_SUMMARY, MSG_EPOCH_PLAN,
+	MSG_PUTBATCH, MSG_PUTBATCH_ACK,
 };
+
+#define SAMPLE_BATCH	3	/* pages in the PUTBATCH sample, at most */
 
 static struct proto_key	key;
 static uint8_t		pagedata[PROTO_PAGE_MAX];
@@ -42,7 +45,7 @@ is_reply(int type)
 {
 	return type == MSG_JOIN_ACK || type == MSG_HEARTBEAT_ACK ||
 	    type == MSG_ACK || type == MSG_PAGE || type == MSG_MISS ||
-	    type == MSG_EPOCH_SUMMARY;
+	    type == MSG_EPOCH_SUMMARY || type == MSG_PUTBATCH_ACK;
 }
 
 /* A message of the type with every field non-trivial. */
@@ -171,6 +174,29 @@ sample(int type, uint32_t ps, struct msg *m)
 			m->u.epoch_plan.weights[i].weight = (uint32_t)i;
 		}
 		break;
+	case MSG_PUTBATCH:
+		m->u.putbatch.npages = proto_batch_max(ps) < SAMPLE_BATCH ?
+		    proto_batch_max(ps) : SAMPLE_BATCH;
+		for (i = 0; i < m->u.putbatch.npages; i++) {
+			m->u.putbatch.pages[i].uid.node = 3;
+			m->u.putbatch.pages[i].uid.space = i == 1 ?
+			    UID_SHARED | 4 : 0x00abcdef;
+			m->u.putbatch.pages[i].uid.pgno = 0x0102030405060708ULL +
+			    i;
+			m->u.putbatch.pages[i].flags = i == 1 ? PAGE_FSHARED :
+			    (uint32_t)i << PAGE_RECIRC_SHIFT;
+			m->u.putbatch.pages[i].age_ms = 1000 * i + 7;
+			m->u.putbatch.pages[i].gen = 0x10203040 + i;
+			m->u.putbatch.pages[i].data = pagedata + i * ps;
+		}
+		break;
+	case MSG_PUTBATCH_ACK:
+		m->u.putbatch_ack.npages = SAMPLE_BATCH;
+		m->u.putbatch_ack.value = 0x00c0ffee;
+		m->u.putbatch_ack.status[0] = ST_OK;
+		m->u.putbatch_ack.status[1] = ST_FULL;
+		m->u.putbatch_ack.status[2] = ST_OK;
+		break;
 	case MSG_GCD_UPDATE:
 	case MSG_GCD_HANDOVER:
 		m->u.gcd.nentries = type == MSG_GCD_UPDATE ? 4 :
@@ -224,6 +250,10 @@ want_body(const struct msg *m, uint32_t ps)
 		return 12 + 8 * m->u.epoch_summary.nbuckets;
 	case MSG_EPOCH_PLAN:
 		return 32 + 8 * m->u.epoch_plan.nweights;
+	case MSG_PUTBATCH:
+		return 4 + (28 + ps) * m->u.putbatch.npages;
+	case MSG_PUTBATCH_ACK:
+		return 8 + m->u.putbatch_ack.npages;
 	}
 	return 0;
 }
@@ -233,6 +263,34 @@ uid_same(const struct uid *a, const struct uid *b)
 {
 	return a->node == b->node && a->space == b->space &&
 	    a->pgno == b->pgno;
+}
+
+static int
+page_same(const struct msg_page *a, const struct msg_page *b, uint32_t ps)
+{
+	return uid_same(&a->uid, &b->uid) && a->flags == b->flags &&
+	    a->age_ms == b->age_ms && a->gen == b->gen && a->data != NULL &&
+	    b->data != NULL && memcmp(a->data, b->data, ps) == 0;
+}
+
+static int
+batch_same(const struct msg *a, const struct msg *b, uint32_t ps)
+{
+	const struct msg_putbatch_ack	*ka = &a->u.putbatch_ack;
+	const struct msg_putbatch_ack	*kb = &b->u.putbatch_ack;
+	int				 i;
+
+	if (a->type == MSG_PUTBATCH_ACK)
+		return ka->npages == kb->npages && ka->value == kb->value &&
+		    memcmp(ka->status, kb->status, ka->npages) == 0;
+	if (a->u.putbatch.npages != b->u.putbatch.npages)
+		return 0;
+	for (i = 0; i < a->u.putbatch.npages; i++) {
+		if (!page_same(&a->u.putbatch.pages[i],
+		    &b->u.putbatch.pages[i], ps))
+			return 0;
+	}
+	return 1;
 }
 
 static int
@@ -300,12 +358,10 @@ body_same(const struct msg *a, const struct msg *b, uint32_t ps)
 		    a->u.getpage.pod_version == b->u.getpage.pod_version;
 	case MSG_PAGE:
 	case MSG_PUTPAGE:
-		return uid_same(&a->u.page.uid, &b->u.page.uid) &&
-		    a->u.page.flags == b->u.page.flags &&
-		    a->u.page.age_ms == b->u.page.age_ms &&
-		    a->u.page.gen == b->u.page.gen &&
-		    a->u.page.data != NULL && b->u.page.data != NULL &&
-		    memcmp(a->u.page.data, b->u.page.data, ps) == 0;
+		return page_same(&a->u.page, &b->u.page, ps);
+	case MSG_PUTBATCH:
+	case MSG_PUTBATCH_ACK:
+		return batch_same(a, b, ps);
 	case MSG_MISS:
 		return uid_same(&a->u.miss.uid, &b->u.miss.uid) &&
 		    a->u.miss.reason == b->u.miss.reason;
@@ -567,6 +623,9 @@ test_roundtrip(void)
 			CHECK(msg_same(&m, &out, sizes[i]));
 			if (types[j] == MSG_PAGE || types[j] == MSG_PUTPAGE)
 				CHECK(out.u.page.data == buf + BODY(28));
+			if (types[j] == MSG_PUTBATCH)
+				CHECK(out.u.putbatch.pages[0].data ==
+				    buf + BODY(4 + 28));
 			/* and again: the encoding is canonical */
 			len2 = proto_encode(buf2, sizeof buf2, &key, sizes[i],
 			    &out);
@@ -646,7 +705,7 @@ static void
 test_golden(void)
 {
 	static const uint8_t	hb[] = {
-		0x47, 0x4d, 0x08, 0x04, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x09, 0x04, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xf3,
 		0x00, 0x06, 0x1f, 0x00, 0x00, 0x00, 0x00, 0x04,
@@ -654,7 +713,7 @@ test_golden(void)
 		0x00, 0x00, 0x07, 0xd0, 0x00, 0x00, 0x0b, 0xb8,
 	};
 	static const uint8_t	gp[] = {
-		0x47, 0x4d, 0x08, 0x20, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x09, 0x20, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xce, 0x0f,
 		0x00, 0x06, 0x1f, 0x00, 0x00, 0x00, 0x00, 0x20,
@@ -663,7 +722,7 @@ test_golden(void)
 		0x00, 0x00, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x4d,
 	};
 	static const uint8_t	ack[] = {
-		0x47, 0x4d, 0x08, 0x08, 0xc0, 0xff, 0xee, 0x01,
+		0x47, 0x4d, 0x09, 0x08, 0xc0, 0xff, 0xee, 0x01,
 		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x01, 0x00, 0x00,
 		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xf7,
 		0x00, 0x06, 0x1f, 0x00, 0x00, 0x00, 0x00, 0x08,
@@ -847,7 +906,8 @@ test_names(void)
 	CHECK(strcmp(proto_type_name(MSG_GCD_HANDOVER), "GCD_HANDOVER") == 0);
 	CHECK(strcmp(proto_type_name(0), "?") == 0);
 	CHECK(strcmp(proto_type_name(0x09), "?") == 0);
-	CHECK(strcmp(proto_type_name(0x28), "?") == 0);
+	CHECK(strcmp(proto_type_name(0x2a), "?") == 0);
+	CHECK(strcmp(proto_type_name(MSG_PUTBATCH), "PUTBATCH") == 0);
 	CHECK(strcmp(proto_type_name(-1), "?") == 0);
 	CHECK(strcmp(proto_type_name(1000), "?") == 0);
 	for (i = 0; i < NTYPES; i++)
@@ -909,6 +969,17 @@ test_encode_rejects(void)
 	REJECT(MSG_GCD_UPDATE, 4096, m.u.gcd.entries[3].op = 0);
 	REJECT(MSG_GCD_HANDOVER, 4096, m.u.gcd.entries[63].op = 3);
 	REJECT(MSG_GCD_HANDOVER, 4096, m.u.gcd.entries[0].holder = 0);
+	REJECT(MSG_PUTBATCH, 4096, m.u.putbatch.npages = 0);
+	REJECT(MSG_PUTBATCH, 4096, m.u.putbatch.npages = PROTO_BATCH_MAX + 1);
+	REJECT(MSG_PUTBATCH, 8192, m.u.putbatch.npages = 5);	/* 40 KiB */
+	REJECT(MSG_PUTBATCH, 3000, (void)0);
+	REJECT(MSG_PUTBATCH, 4096, m.u.putbatch.pages[2].data = NULL);
+	REJECT(MSG_PUTBATCH, 4096, m.u.putbatch.pages[1].flags = PAGE_FMOVED);
+	REJECT(MSG_PUTBATCH_ACK, 4096, m.u.putbatch_ack.npages = 0);
+	REJECT(MSG_PUTBATCH_ACK, 4096,
+	    m.u.putbatch_ack.npages = PROTO_BATCH_MAX + 1);
+	REJECT(MSG_PUTBATCH_ACK, 4096,
+	    m.u.putbatch_ack.status[2] = ST_NOQUORUM + 1);
 #undef REJECT
 
 	/* a buffer one byte too small, and exactly big enough */
@@ -1131,6 +1202,99 @@ test_malformed_putpage(void)
 	CHECK_EQ(dg_decode(&d, 8192), PE_OK);
 }
 
+/* A PUTBATCH body of n pages of size ps, each valid; its length. */
+static size_t
+batch_body(uint8_t *body, int n, uint32_t ps)
+{
+	size_t	off = 4;
+	int	i;
+
+	memset(body, 0, 4 + (28 + (size_t)ps) * n);
+	put16(body, (uint16_t)n);
+	for (i = 0; i < n; i++) {
+		put32(body + off, 3);			/* UID node */
+		put32(body + off + 12, (uint32_t)i);	/* pgno */
+		put32(body + off + 24, 1);		/* generation */
+		body[off + 28] = (uint8_t)i;
+		off += 28 + ps;
+	}
+	return off;
+}
+
+static void
+test_malformed_putbatch(void)
+{
+	static uint8_t	body[4 + (28 + 1024) * (PROTO_BATCH_MAX + 1)];
+	struct dg	d;
+	size_t		len;
+
+	malformed_common(MSG_PUTBATCH);
+	/* the count must match the length: 3 pages of 4096 */
+	CHECK_EQ(mut16(MSG_PUTBATCH, BODY(0), 2), PE_LENGTH);
+	CHECK_EQ(mut16(MSG_PUTBATCH, BODY(0), 4), PE_LENGTH);
+	CHECK_EQ(mut16(MSG_PUTBATCH, BODY(0), 0xffff), PE_LENGTH);
+	CHECK_EQ(mut8(MSG_PUTBATCH, BODY(2), 1), PE_VALUE);	/* reserved */
+	CHECK_EQ(mut8(MSG_PUTBATCH, BODY(3), 0x80), PE_VALUE);
+	/* every page's flags are checked as a PUTPAGE's */
+	CHECK_EQ(mut32(MSG_PUTBATCH, BODY(4 + 2 * (28 + 4096) + 16),
+	    PAGE_FMOVED), PE_VALUE);
+	CHECK_EQ(mut32(MSG_PUTBATCH, BODY(4 + 16), 0x0400), PE_VALUE);
+	CHECK_EQ(mut32(MSG_PUTBATCH, BODY(4 + 2 * (28 + 4096) + 16),
+	    PAGE_FSHARED), PE_OK);
+	/* a batch of another page size */
+	dg_make(&d, MSG_PUTBATCH, 4096);
+	CHECK_EQ(dg_decode(&d, 8192), PE_LENGTH);
+	CHECK_EQ(dg_decode(&d, 1024), PE_LENGTH);
+	CHECK_EQ(dg_decode(&d, 0), PE_LENGTH);
+	/* no pages; one page more than proto_batch_max allows */
+	len = batch_body(body, 0, 1024);
+	dg_raw(&d, MSG_PUTBATCH, 0, body, len);
+	CHECK_EQ(dg_decode(&d, 1024), PE_VALUE);
+	CHECK_EQ(proto_batch_max(1024), PROTO_BATCH_MAX);
+	len = batch_body(body, PROTO_BATCH_MAX + 1, 1024);
+	dg_raw(&d, MSG_PUTBATCH, 0, body, len);
+	CHECK_EQ(dg_decode(&d, 1024), PE_VALUE);
+	len = batch_body(body, PROTO_BATCH_MAX, 1024);
+	dg_raw(&d, MSG_PUTBATCH, 0, body, len);
+	CHECK_EQ(dg_decode(&d, 1024), PE_OK);
+	/* 8 KiB pages: 4 fit PROTO_BATCH_BYTES, 2 are fine, a body cut */
+	CHECK_EQ(proto_batch_max(8192), 4);
+	CHECK_EQ(proto_batch_max(PROTO_PAGE_MAX), 1);
+	CHECK_EQ(proto_batch_max(3000), 0);
+	dg_raw(&d, MSG_PUTBATCH, 0, body, 1);
+	CHECK_EQ(dg_decode(&d, 1024), PE_LENGTH);
+	dg_raw(&d, MSG_PUTBATCH, 0, body, 0);
+	CHECK_EQ(dg_decode(&d, 1024), PE_LENGTH);
+}
+
+static void
+test_malformed_putbatch_ack(void)
+{
+	uint8_t		body[8 + PROTO_BATCH_MAX + 1];
+	struct dg	d;
+
+	malformed_common(MSG_PUTBATCH_ACK);
+	CHECK_EQ(mut16(MSG_PUTBATCH_ACK, BODY(0), 2), PE_LENGTH);
+	CHECK_EQ(mut16(MSG_PUTBATCH_ACK, BODY(0), 0xffff), PE_LENGTH);
+	CHECK_EQ(mut8(MSG_PUTBATCH_ACK, BODY(2), 1), PE_VALUE); /* reserved */
+	CHECK_EQ(mut8(MSG_PUTBATCH_ACK, BODY(8 + 1), ST_NOQUORUM + 1),
+	    PE_VALUE);
+	CHECK_EQ(mut8(MSG_PUTBATCH_ACK, BODY(8 + 2), 0xff), PE_VALUE);
+	CHECK_EQ(mut8(MSG_PUTBATCH_ACK, BODY(8 + 1), ST_OK), PE_OK);
+	CHECK_EQ(mut16(MSG_PUTBATCH_ACK, 12, 0), PE_VALUE);	/* not a reply */
+	memset(body, 0, sizeof body);
+	dg_raw(&d, MSG_PUTBATCH_ACK, PROTO_FREPLY, body, 8);	/* no pages */
+	CHECK_EQ(dg_decode(&d, 4096), PE_VALUE);
+	put16(body, PROTO_BATCH_MAX + 1);
+	dg_raw(&d, MSG_PUTBATCH_ACK, PROTO_FREPLY, body, sizeof body);
+	CHECK_EQ(dg_decode(&d, 4096), PE_VALUE);
+	put16(body, PROTO_BATCH_MAX);
+	dg_raw(&d, MSG_PUTBATCH_ACK, PROTO_FREPLY, body, sizeof body - 1);
+	CHECK_EQ(dg_decode(&d, 4096), PE_OK);
+	dg_raw(&d, MSG_PUTBATCH_ACK, PROTO_FREPLY, body, 5);
+	CHECK_EQ(dg_decode(&d, 4096), PE_LENGTH);
+}
+
 static void
 test_malformed_discard(void)
 {
@@ -1225,7 +1389,7 @@ test_malformed_epoch_plan(void)
 static void
 test_unknown_type(void)
 {
-	static const int	bad[] = { 0x00, 0x09, 0x1f, 0x28, 0x80, 0xff };
+	static const int	bad[] = { 0x00, 0x09, 0x1f, 0x2a, 0x80, 0xff };
 	uint8_t			empty[1] = { 0 };
 	struct dg		d;
 	size_t			i;
@@ -1407,6 +1571,8 @@ main(void)
 	RUN(test_malformed_epoch_start);
 	RUN(test_malformed_epoch_summary);
 	RUN(test_malformed_epoch_plan);
+	RUN(test_malformed_putbatch);
+	RUN(test_malformed_putbatch_ack);
 	RUN(test_bitflip);
 	RUN(test_garbage);
 	return CHECK_DONE();
