@@ -10,9 +10,10 @@
  *   fault_mix DIR PAGES tput THREADS SECONDS
  *       THREADS threads read random pages of their own share of the region
  *       for SECONDS, checking each; prints "fault_mix tput threads T
- *       reads N faults F seconds S faults_per_s R median_us M p99_us P"
- *       (a read is counted as a fault when mincore said the page was not
- *       resident just before; M and P are those reads' latencies)
+ *       reads N faults F seconds S faults_per_s R median_us M p99_us P
+ *       cpu_ms C" (a read is counted as a fault when mincore said the page
+ *       was not resident just before; M and P are those reads' latencies;
+ *       C is this process's CPU time, user and system, over the run)
  *
  * FAULT_MIX_HOOK (tput only; experiments/bench/tput sets it): a shell
  * command run with the argument "before" just before the timed phase and
@@ -22,6 +23,7 @@
  * of starting with write-backs of the pages the writes left dirty.
  */
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -97,6 +99,17 @@ mix_thread(void *arg)
 	return NULL;
 }
 
+/* This process's CPU time so far, user and system, in ms. */
+static double
+cpu_ms(void)
+{
+	struct rusage	ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -123,7 +136,7 @@ static int
 mix_tput(unsigned threads, unsigned seconds)
 {
 	pthread_t	tid[MIX_MAX_THREADS];
-	double		t0;
+	double		t0, c0;
 	unsigned	i;
 	unsigned long	n;
 
@@ -133,6 +146,7 @@ mix_tput(unsigned threads, unsigned seconds)
 	}
 	mix_hook("before");
 	mix_threads = threads;
+	c0 = cpu_ms();
 	t0 = now_s();
 	mix_end = t0 + seconds;
 	for (i = 0; i < threads; i++)
@@ -144,16 +158,17 @@ mix_tput(unsigned threads, unsigned seconds)
 	for (i = 0; i < threads; i++)
 		pthread_join(tid[i], NULL);
 	t0 = now_s() - t0;
+	c0 = cpu_ms() - c0;
 	mix_hook("after");
 	n = atomic_load(&mix_nlat);
 	if (n > MIX_SAMPLES)
 		n = MIX_SAMPLES;
 	qsort(mix_lat, n, sizeof *mix_lat, cmp_double);
 	printf("fault_mix tput threads %u reads %lu faults %lu seconds %.2f "
-	    "faults_per_s %.0f median_us %.2f p99_us %.2f\n", threads,
-	    (unsigned long)mix_reads, (unsigned long)mix_faults, t0,
+	    "faults_per_s %.0f median_us %.2f p99_us %.2f cpu_ms %.1f\n",
+	    threads, (unsigned long)mix_reads, (unsigned long)mix_faults, t0,
 	    (double)mix_faults / t0, n ? mix_lat[n / 2] : 0.0,
-	    n ? mix_lat[(size_t)((double)n * 0.99)] : 0.0);
+	    n ? mix_lat[(size_t)((double)n * 0.99)] : 0.0, c0);
 	free(mix_lat);
 	return mix_bad != 0;
 }

@@ -28,7 +28,10 @@
  * event loop goes on), so a floor that served one fault at a time would
  * be a floor gmsd could beat, not one it must stay above.  -1 makes the
  * handler serve one fault at a time (it waits for each reply before
- * reading the next fault), for comparison only.
+ * reading the next fault), for comparison only.  With 4 threads, 1 s
+ * runs, 3 of each side by side (2 vCPUs, load about 2): pipelined
+ * 119900 faults/s against 104100 one at a time with everything on CPU 0,
+ * 142500 against 54200 with the server on CPU 1 (medians).
  *
  * Placement: this process (program threads and handler) on CPU (0), the
  * server on SERVER_CPU (0: same-cpu; 1: split).
@@ -36,6 +39,9 @@
  * Prints one line:
  *   floor_remote threads T faults F seconds S faults_per_s R median_us M
  *   p99_us P installs I inflight_max K retransmits X pipelined 0|1
+ *   cpu_ms C server_cpu_ms D
+ * (C: this process's CPU time, user and system, over the timed phase;
+ * D: the server's, over its life, which is about the same span)
  * Bounded: SECONDS at most 120, an alarm kills the process 60 s after its
  * end; the server exits when this process does (PR_SET_PDEATHSIG) or
  * after 30 s without a request.
@@ -43,6 +49,7 @@
 #include <sys/types.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -123,6 +130,17 @@ pin(int cpu)
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof set, &set) == -1)
 		die("sched_setaffinity");
+}
+
+/* CPU time, user and system, of who (RUSAGE_SELF, _CHILDREN), in ms. */
+static double
+cpu_ms(int who)
+{
+	struct rusage	ru;
+
+	getrusage(who, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
 static int
@@ -440,7 +458,7 @@ main(int argc, char **argv)
 	int		 c, cpu = 0, scpu = 0, status;
 	uint64_t	 end = htobe64(UINT64_MAX);
 	unsigned long	 n;
-	double		 t0;
+	double		 t0, c0;
 	pid_t		 spid;
 
 	fr_pages = 4096;
@@ -478,6 +496,7 @@ main(int argc, char **argv)
 	fr_region();
 	if (pthread_create(&hid, NULL, fr_handler, NULL) != 0)
 		die("pthread_create");
+	c0 = cpu_ms(RUSAGE_SELF);
 	t0 = now_s();
 	fr_end = t0 + seconds;
 	for (i = 0; i < fr_threads; i++)
@@ -487,6 +506,7 @@ main(int argc, char **argv)
 	for (i = 0; i < fr_threads; i++)
 		pthread_join(tid[i], NULL);
 	t0 = now_s() - t0;
+	c0 = cpu_ms(RUSAGE_SELF) - c0;
 	atomic_store(&fr_stop, 1);
 	pthread_join(hid, NULL);
 	(void)send(fr_sock, &end, sizeof end, 0);
@@ -503,11 +523,12 @@ main(int argc, char **argv)
 	qsort(fr_lat, n, sizeof *fr_lat, cmp_double);
 	printf("floor_remote threads %u faults %lu seconds %.2f faults_per_s "
 	    "%.0f median_us %.2f p99_us %.2f installs %lu inflight_max %u "
-	    "retransmits %lu pipelined %d\n", fr_threads,
+	    "retransmits %lu pipelined %d cpu_ms %.1f server_cpu_ms %.1f\n",
+	    fr_threads,
 	    (unsigned long)atomic_load(&fr_faults), t0,
 	    (double)atomic_load(&fr_faults) / t0, fr_lat[n / 2],
 	    fr_lat[(size_t)((double)n * 0.99)], fr_installs, fr_flmax,
-	    fr_resends, !fr_serial);
+	    fr_resends, !fr_serial, c0, cpu_ms(RUSAGE_CHILDREN));
 	if (atomic_load(&fr_bad) != 0) {
 		fprintf(stderr, "floor_remote: %lu reads saw wrong contents\n",
 		    (unsigned long)atomic_load(&fr_bad));

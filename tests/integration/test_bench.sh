@@ -153,13 +153,14 @@ for pl in $TPL; do
 		    .fault_median_us > 0.1 and .fault_median_us < 1e5 and
 		    .fault_median_us <= .fault_p99_us and .faults > 0 and
 		    .installs >= .faults and .inflight_max >= 1 and
-		    .inflight_max <= $t)" "$J" >/dev/null 2>&1 ||
+		    .inflight_max <= $t and .cpu_us_per_fault > 0)" "$J" >/dev/null 2>&1 ||
 		    bad="$bad floor/$pl/T$t"
 		jq -se --arg pl "$pl" --argjson t "$t" "[.[] | $sel and
 		    .what == \"gms\" and .round == 1)] | length == 1 and
 		    all(.[]; .faults_per_s > 100 and .faults_per_s < 1e7 and
 		    .fault_median_us > 0.1 and .fault_median_us < 1e5 and
 		    .gmsd_p_counters_delta.faults > 0 and
+		    .cpu_ms.gmsd_p > 0 and .cpu_us_per_fault > 0 and
 		    .share_from_cluster > 0.5 and .share_from_cluster <= 1)" \
 		    "$J" >/dev/null 2>&1 || bad="$bad gms/$pl/T$t"
 		jq -se --arg pl "$pl" --argjson t "$t" "[.[] | $sel and
