@@ -39,7 +39,9 @@ bench_machine() {
 	    '{kernel: $k, nproc: $n, cpu: $cpu}')
 	LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 	COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-	[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] &&
+	# results written by an earlier part of the same run do not count
+	[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no -- . \
+	    ":!experiments/results" 2>/dev/null)" ] &&
 	    COMMIT="$COMMIT+dirty"
 	return 0
 }
