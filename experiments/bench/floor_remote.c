@@ -28,10 +28,15 @@
  * event loop goes on), so a floor that served one fault at a time would
  * be a floor gmsd could beat, not one it must stay above.  -1 makes the
  * handler serve one fault at a time (it waits for each reply before
- * reading the next fault), for comparison only.  With 4 threads, 1 s
- * runs, 3 of each side by side (2 vCPUs, load about 2): pipelined
- * 119900 faults/s against 104100 one at a time with everything on CPU 0,
- * 142500 against 54200 with the server on CPU 1 (medians).
+ * reading the next fault).  Measured side by side (1 s runs, 5 of each,
+ * medians; 2 vCPUs, load about 2), faults/s pipelined / one at a time:
+ *   4 threads, all on CPU 0          124900 / 110500
+ *   4 threads, server on CPU 1       157500 /  93900
+ *   2 threads, all on CPU 0           99200 / 110400
+ *   2 threads, server on CPU 1       112200 /  89000
+ * so one at a time is sometimes the faster on one CPU (it needs fewer
+ * wake-ups per fault), and experiments/bench/tput runs both and takes the
+ * better of the two as the floor.
  *
  * Placement: this process (program threads and handler) on CPU (0), the
  * server on SERVER_CPU (0: same-cpu; 1: split).

@@ -34,15 +34,15 @@ sys_state() {
 }
 sys_state >"$TD/before"
 
-# BENCH_BUDGET: 120 s as before the throughput part, plus that part's 30 s
-export BENCH_OUT=$TD/out BENCH_BUDGET=150
+# BENCH_BUDGET: 120 s as before the throughput part, plus that part's 40 s
+export BENCH_OUT=$TD/out BENCH_BUDGET=160
 export BENCH_ROUNDS=1 BENCH_FAULTS=200 BENCH_PAGES=768 BENCH_RTTS=200 \
     BENCH_UFFD_N=200
 export BENCH_SIZE_MB=10 BENCH_LIMIT_MB=4 BENCH_RAND=1000 BENCH_VS_ROUNDS=1 \
     BENCH_RES_SECS=1
 export BENCH_TPUT_ROUNDS=1 BENCH_TPUT_SECONDS=1 BENCH_TPUT_THREADS="1 2" \
-    BENCH_TPUT_PAGES=768 BENCH_TPUT_BUDGET=30
-timeout -k 60 180 "$ROOT/experiments/bench/run" >"$TD/log" 2>&1 &
+    BENCH_TPUT_PAGES=768 BENCH_TPUT_BUDGET=40
+timeout -k 60 190 "$ROOT/experiments/bench/run" >"$TD/log" 2>&1 &
 BPID=$!
 wait $BPID
 rc=$?
@@ -153,8 +153,15 @@ for pl in $TPL; do
 		    .fault_median_us > 0.1 and .fault_median_us < 1e5 and
 		    .fault_median_us <= .fault_p99_us and .faults > 0 and
 		    .installs >= .faults and .inflight_max >= 1 and
-		    .inflight_max <= $t and .cpu_us_per_fault > 0)" "$J" >/dev/null 2>&1 ||
+		    .inflight_max <= $t and .cpu_us_per_fault > 0 and
+		    .pipelined == true)" "$J" >/dev/null 2>&1 ||
 		    bad="$bad floor/$pl/T$t"
+		# the floor with one fault at a time: never two in flight
+		jq -se --arg pl "$pl" --argjson t "$t" "[.[] | $sel and
+		    .what == \"floor_serial\" and .round == 1)] | length == 1 and
+		    all(.[]; .faults_per_s > 100 and .faults > 0 and
+		    .pipelined == false and .inflight_max == 1)" "$J" \
+		    >/dev/null 2>&1 || bad="$bad floor_serial/$pl/T$t"
 		jq -se --arg pl "$pl" --argjson t "$t" "[.[] | $sel and
 		    .what == \"gms\" and .round == 1)] | length == 1 and
 		    all(.[]; .faults_per_s > 100 and .faults_per_s < 1e7 and
@@ -167,7 +174,10 @@ for pl in $TPL; do
 		    .round == \"summary\")] | length == 1 and
 		    all(.[]; .ratio_to_floor > 0.001 and .ratio_to_floor < 100 and
 		    .target == 0.8 and (.target_met | type) == \"boolean\" and
-		    .floor_faults_per_s > 0 and (.retransmits | type) == \"number\" and
+		    .floor_faults_per_s > 0 and
+		    .floor_faults_per_s >= .floor_pipelined_faults_per_s and
+		    .floor_faults_per_s >= .floor_serial_faults_per_s and
+		    (.retransmits | type) == \"number\" and
 		    (.faults_disk | type) == \"number\")" "$J" >/dev/null 2>&1 ||
 		    bad="$bad summary/$pl/T$t"
 	done
