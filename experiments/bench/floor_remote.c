@@ -272,8 +272,12 @@ fr_request(uint64_t pg)
 	for (i = 0; i < fr_nfl; i++)
 		if (fr_fl[i].pg == pg)
 			return;
-	if (fr_nfl == sizeof fr_fl / sizeof fr_fl[0])
-		return;		/* cannot be: a thread waits on one fault */
+	if (fr_nfl == sizeof fr_fl / sizeof fr_fl[0]) {
+		/* cannot be: a thread waits on one fault at a time */
+		fprintf(stderr, "floor_remote: more faults in flight than "
+		    "threads\n");
+		exit(1);
+	}
 	fr_fl[fr_nfl].pg = pg;
 	fr_fl[fr_nfl].sent = now_s();
 	fr_nfl++;
