@@ -116,6 +116,11 @@ $(B)/bench/floor_uffd $(B)/bench/fault_lat: $(B)/bench/%: \
 $(B)/bench/udp_rtt: experiments/bench/udp_rtt.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $<
+# floor_remote: the fault-throughput floor, a bare remote pager (bench/tput).
+BENCH_BINS += $(B)/bench/floor_remote $(B)/bench/fault_mix
+$(B)/bench/floor_remote: experiments/bench/floor_remote.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< -pthread
 # memwork: the one workload on GMS memory or on anonymous memory (swap,
 # zswap, zram); metasize: sizeof the directories' entries.
 BENCH_BINS += $(B)/bench/memwork $(B)/bench/metasize

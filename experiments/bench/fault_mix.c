@@ -10,10 +10,20 @@
  *   fault_mix DIR PAGES tput THREADS SECONDS
  *       THREADS threads read random pages of their own share of the region
  *       for SECONDS, checking each; prints "fault_mix tput threads T
- *       reads N faults F seconds S faults_per_s R" (a read is counted as a
- *       fault when mincore said the page was not resident just before)
+ *       reads N faults F seconds S faults_per_s R median_us M p99_us P
+ *       cpu_ms C" (a read is counted as a fault when mincore said the page
+ *       was not resident just before; M and P are those reads' latencies;
+ *       C is this process's CPU time, user and system, over the run)
+ *
+ * FAULT_MIX_HOOK (tput only; experiments/bench/tput sets it): a shell
+ * command run with the argument "before" just before the timed phase and
+ * "after" just after it, so the caller can read gmsd's counters over the
+ * timed phase alone.  With it, the pages are first read once in order (as
+ * fault_lat.c does), so that the timed faults fetch clean pages instead
+ * of starting with write-backs of the pages the writes left dirty.
  */
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -27,6 +37,7 @@
 
 #define MIX_MAX_THREADS	64
 #define MIX_MAX_SECONDS	120
+#define MIX_SAMPLES	200000	/* fault latencies kept, all threads */
 
 static volatile uint8_t	*mix_p;
 static size_t		 mix_ps;
@@ -34,6 +45,8 @@ static uint64_t		 mix_pages;
 static unsigned		 mix_threads;
 static double		 mix_end;
 static atomic_ulong	 mix_reads, mix_faults, mix_bad;
+static double		*mix_lat;	/* us */
+static atomic_ulong	 mix_nlat;
 
 static double
 now_s(void)
@@ -56,7 +69,8 @@ mix_thread(void *arg)
 	uint64_t	x = (uintptr_t)arg * 0x9e3779b97f4a7c15ULL + 1, pg;
 	unsigned	t = (unsigned)(uintptr_t)arg;
 	unsigned char	vec;
-	unsigned long	reads = 0, faults = 0, bad = 0;
+	unsigned long	reads = 0, faults = 0, bad = 0, k;
+	double		t0;
 
 	while (now_s() < mix_end) {
 		x ^= x << 13;
@@ -64,12 +78,20 @@ mix_thread(void *arg)
 		x ^= x << 17;
 		/* thread t reads the pages p with p % threads == t */
 		pg = (x % (mix_pages / mix_threads)) * mix_threads + t;
-		if (mincore((void *)(mix_p + pg * mix_ps), mix_ps, &vec) ==
-		    0 && !(vec & 1))
-			faults++;
 		reads++;
+		if (mincore((void *)(mix_p + pg * mix_ps), mix_ps, &vec) ==
+		    0 && (vec & 1)) {
+			if (!mix_check(pg))
+				bad++;
+			continue;
+		}
+		faults++;
+		t0 = now_s();
 		if (!mix_check(pg))
 			bad++;
+		k = atomic_fetch_add(&mix_nlat, 1);
+		if (k < MIX_SAMPLES)
+			mix_lat[k] = (now_s() - t0) * 1e6;
 	}
 	atomic_fetch_add(&mix_reads, reads);
 	atomic_fetch_add(&mix_faults, faults);
@@ -77,14 +99,54 @@ mix_thread(void *arg)
 	return NULL;
 }
 
+/* This process's CPU time so far, user and system, in ms. */
+static double
+cpu_ms(void)
+{
+	struct rusage	ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Run FAULT_MIX_HOOK with argument when, if it is set. */
+static void
+mix_hook(const char *when)
+{
+	const char	*hook = getenv("FAULT_MIX_HOOK");
+	char		 cmd[4096];
+
+	if (hook == NULL || *hook == '\0')
+		return;
+	snprintf(cmd, sizeof cmd, "%s %s", hook, when);
+	if (system(cmd) != 0)
+		fprintf(stderr, "fault_mix: hook \"%s\" failed\n", cmd);
+}
+
 static int
 mix_tput(unsigned threads, unsigned seconds)
 {
 	pthread_t	tid[MIX_MAX_THREADS];
-	double		t0;
+	double		t0, c0;
 	unsigned	i;
+	unsigned long	n;
 
+	if ((mix_lat = calloc(MIX_SAMPLES, sizeof *mix_lat)) == NULL) {
+		fprintf(stderr, "fault_mix: out of memory\n");
+		return 1;
+	}
+	mix_hook("before");
 	mix_threads = threads;
+	c0 = cpu_ms();
 	t0 = now_s();
 	mix_end = t0 + seconds;
 	for (i = 0; i < threads; i++)
@@ -96,9 +158,18 @@ mix_tput(unsigned threads, unsigned seconds)
 	for (i = 0; i < threads; i++)
 		pthread_join(tid[i], NULL);
 	t0 = now_s() - t0;
+	c0 = cpu_ms() - c0;
+	mix_hook("after");
+	n = atomic_load(&mix_nlat);
+	if (n > MIX_SAMPLES)
+		n = MIX_SAMPLES;
+	qsort(mix_lat, n, sizeof *mix_lat, cmp_double);
 	printf("fault_mix tput threads %u reads %lu faults %lu seconds %.2f "
-	    "faults_per_s %.0f\n", threads, (unsigned long)mix_reads,
-	    (unsigned long)mix_faults, t0, (double)mix_faults / t0);
+	    "faults_per_s %.0f median_us %.2f p99_us %.2f cpu_ms %.1f\n",
+	    threads, (unsigned long)mix_reads, (unsigned long)mix_faults, t0,
+	    (double)mix_faults / t0, n ? mix_lat[n / 2] : 0.0,
+	    n ? mix_lat[(size_t)((double)n * 0.99)] : 0.0, c0);
+	free(mix_lat);
 	return mix_bad != 0;
 }
 
@@ -160,6 +231,14 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < mix_pages; i++)
 		mix_p[i * mix_ps] = (uint8_t)(i | 1);
+	/* clean pages for the timed faults (see FAULT_MIX_HOOK above) */
+	if (!seq && getenv("FAULT_MIX_HOOK") != NULL)
+		for (i = 0; i < mix_pages; i++)
+			if (!mix_check(i)) {
+				fprintf(stderr, "fault_mix: page %llu has "
+				    "wrong contents\n", (unsigned long long)i);
+				return 1;
+			}
 	rc = seq ? mix_seq() : mix_tput(threads, seconds);
 	if (rc != 0)
 		fprintf(stderr, "fault_mix: a page had wrong contents\n");

@@ -3,7 +3,8 @@
 # region, one round, into a temporary results directory.  Checks that the
 # markdown and the JSON lines are written with every configuration present
 # and sane (verified, times and ratios > 0, remote memory really used by
-# gms_remote and never by local-only), and that every system setting the
+# gms_remote and never by local-only; the throughput part's floor measured
+# and GMS's faults served from the other node), and that every system setting the
 # suite changes (swap, zswap, vm.page-cluster, zram devices, cgroups) is
 # back as it was afterwards, also when the suite is stopped half-way.
 # The kernel's configurations (swap, zswap, zram) SKIP, with the suite's
@@ -33,12 +34,15 @@ sys_state() {
 }
 sys_state >"$TD/before"
 
-export BENCH_OUT=$TD/out BENCH_BUDGET=120
+# BENCH_BUDGET: 120 s as before the throughput part, plus that part's 40 s
+export BENCH_OUT=$TD/out BENCH_BUDGET=160
 export BENCH_ROUNDS=1 BENCH_FAULTS=200 BENCH_PAGES=768 BENCH_RTTS=200 \
     BENCH_UFFD_N=200
 export BENCH_SIZE_MB=10 BENCH_LIMIT_MB=4 BENCH_RAND=1000 BENCH_VS_ROUNDS=1 \
     BENCH_RES_SECS=1
-timeout -k 60 150 "$ROOT/experiments/bench/run" >"$TD/log" 2>&1 &
+export BENCH_TPUT_ROUNDS=1 BENCH_TPUT_SECONDS=1 BENCH_TPUT_THREADS="1 2" \
+    BENCH_TPUT_PAGES=768 BENCH_TPUT_BUDGET=40
+timeout -k 60 190 "$ROOT/experiments/bench/run" >"$TD/log" 2>&1 &
 BPID=$!
 wait $BPID
 rc=$?
@@ -126,6 +130,60 @@ if jq -se '[.[] | select(.bench == "gms_fault" and .round == "summary")] |
 else
 	fail bench_fault_part "$(grep -c gms_fault "$J" 2>/dev/null) fault lines"
 fi
+
+# the throughput part: its table, and per placement and thread count a
+# floor measured (> 0) and GMS's faults served (mostly) from q, numbers in
+# a sane range, and the ratio with the target beside it
+TPL="same-cpu"
+[ "$(nproc)" -ge 2 ] && TPL="same-cpu split"
+if [ -s "$MD" ] && grep -q '^## Fault throughput' "$MD" &&
+    grep -q '^| placement | threads | GMS faults/s | served from q | from disk, retransmits per run | floor faults/s | GMS / floor | target | met |' "$MD" &&
+    grep -qE '^\| same-cpu \| 1 \| [0-9]+ \| [0-9.]+% \| [0-9]+, [0-9]+ \| [0-9]+ \| [0-9.]+ \| 0\.8 \| (yes|no) \|' "$MD"; then
+	pass bench_tput_markdown
+else
+	fail bench_tput_markdown "$(sed -n '/^## Fault throughput/,$p' "$MD" 2>/dev/null | head -c 800)"
+fi
+bad=""
+for pl in $TPL; do
+	for t in 1 2; do
+		sel='select(.bench == "gms_tput" and .placement == $pl and .threads == $t'
+		jq -se --arg pl "$pl" --argjson t "$t" "[.[] | $sel and
+		    .what == \"floor\" and .round == 1)] | length == 1 and
+		    all(.[]; .faults_per_s > 100 and .faults_per_s < 1e7 and
+		    .fault_median_us > 0.1 and .fault_median_us < 1e5 and
+		    .fault_median_us <= .fault_p99_us and .faults > 0 and
+		    .installs >= .faults and .inflight_max >= 1 and
+		    .inflight_max <= $t and .cpu_us_per_fault > 0 and
+		    .pipelined == true)" "$J" >/dev/null 2>&1 ||
+		    bad="$bad floor/$pl/T$t"
+		# the floor with one fault at a time: never two in flight
+		jq -se --arg pl "$pl" --argjson t "$t" "[.[] | $sel and
+		    .what == \"floor_serial\" and .round == 1)] | length == 1 and
+		    all(.[]; .faults_per_s > 100 and .faults > 0 and
+		    .pipelined == false and .inflight_max == 1)" "$J" \
+		    >/dev/null 2>&1 || bad="$bad floor_serial/$pl/T$t"
+		jq -se --arg pl "$pl" --argjson t "$t" "[.[] | $sel and
+		    .what == \"gms\" and .round == 1)] | length == 1 and
+		    all(.[]; .faults_per_s > 100 and .faults_per_s < 1e7 and
+		    .fault_median_us > 0.1 and .fault_median_us < 1e5 and
+		    .gmsd_p_counters_delta.faults > 0 and
+		    .cpu_ms.gmsd_p > 0 and .cpu_us_per_fault > 0 and
+		    .share_from_cluster > 0.5 and .share_from_cluster <= 1)" \
+		    "$J" >/dev/null 2>&1 || bad="$bad gms/$pl/T$t"
+		jq -se --arg pl "$pl" --argjson t "$t" "[.[] | $sel and
+		    .round == \"summary\")] | length == 1 and
+		    all(.[]; .ratio_to_floor > 0.001 and .ratio_to_floor < 100 and
+		    .target == 0.8 and (.target_met | type) == \"boolean\" and
+		    .floor_faults_per_s > 0 and
+		    .floor_faults_per_s >= .floor_pipelined_faults_per_s and
+		    .floor_faults_per_s >= .floor_serial_faults_per_s and
+		    (.retransmits | type) == \"number\" and
+		    (.faults_disk | type) == \"number\")" "$J" >/dev/null 2>&1 ||
+		    bad="$bad summary/$pl/T$t"
+	done
+done
+[ -z "$bad" ] && pass bench_tput_part ||
+    fail bench_tput_part "missing or not sane:$bad; $(grep -c gms_tput "$J" 2>/dev/null) lines"
 
 # the kernel's side, where it can run here
 kskip=$(sed -n 's/^\[ *[0-9]*s\] SKIP //p' "$TD/log")
