@@ -752,7 +752,7 @@ putbatch_send(struct node *n, int i)
 	struct put_batch	*b;
 	struct sockaddr_in	 to;
 	struct msg		 m;
-	int			 j;
+	int			 j, tries = NODE_REQ_TRIES, rto = NODE_REQ_RTO_MS;
 
 	pb->q[i] = pb->q[--pb->nq];
 	if (q.n == 1) {		/* alone: a plain PUTPAGE */
@@ -775,8 +775,20 @@ putbatch_send(struct node *n, int i)
 		put_page_msg(q.op[j], &m.u.putbatch.pages[j]);
 	n->st.put_batches++;
 	n->st.puts_batched += (uint64_t)q.n;
-	net_request(n->net, &to, &m, NODE_REQ_TRIES, NODE_REQ_RTO_MS,
-	    putbatch_acked, b);
+	/*
+	 * The first timeout grows with the batch (doubling per doubling of
+	 * its pages) and the tries shrink so that a silent target is given up
+	 * about as soon as for one page (8 pages: 160 ms, 3 tries, 1.12 s):
+	 * on a slow or shaped link a batch is queued as long as its pages,
+	 * and one page's timeout resent it before it was through
+	 * (test_tbf.sh: the resends filled tbf's queue until the target
+	 * looked dead).
+	 */
+	for (j = q.n; j > 1 && tries > 1; j /= 2) {
+		rto *= 2;
+		tries--;
+	}
+	net_request(n->net, &to, &m, tries, rto, putbatch_acked, b);
 }
 
 /* Send every queued put. */

@@ -90,7 +90,7 @@ echo "  $info"
 # 6 s after which members would count their master lost (--heartbeat
 # 1500), while a program on p writes fresh pages (no fetch from q) and
 # reads them back: the batches of its evictions to q time out (after
-# 1.26 s of retransmissions) and their pages go to d (joined with room)
+# 1.1 to 1.3 s of retransmissions, gms/pages.c putbatch_send) and their pages go to d (joined with room)
 # or r instead, one by one.  No write may be lost, and no put fail.
 cluster_node d --mem 32M --sample-ms 0 || fail start_d "d did not start"
 if cluster_wait_members 4 10; then
